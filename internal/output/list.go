@@ -1,0 +1,121 @@
+package output
+
+import (
+	"errors"
+	"io"
+)
+
+// errClosed is returned by Row and Close after Close.
+var errClosed = errors.New("output: list already closed")
+
+// List renders a stream of values of T. Create it with NewList, call Row for
+// each value and Close at the end. Each row is written with one Write call as
+// soon as it can be: at once for JSON and CSV, and for a table once the first
+// 50 rows have fixed the column widths (or at Close, for shorter lists). For
+// large outputs the caller may wrap w in a bufio.Writer and flush it after
+// Close. A List is not safe for concurrent use.
+type List[T any] struct {
+	w      io.Writer
+	format Format
+	cols   []Column[T]
+	err    error // sticky: the first error, returned by every later call
+	closed bool
+
+	// JSON
+	n   int
+	enc jsonEncoder
+	// CSV
+	csv *csvWriter[T]
+	// table
+	table *tableWriter
+}
+
+// NewList starts a list written to w in opt.Format. cols are the table
+// columns; JSON and CSV ignore them and write every JSON field of T. An
+// unknown format makes every later call fail.
+func NewList[T any](w io.Writer, opt Options, cols []Column[T]) *List[T] {
+	l := &List[T]{w: w, cols: cols}
+	l.format, l.err = opt.format()
+	switch l.format {
+	case FormatCSV:
+		l.csv = newCSVWriter[T](w)
+	case FormatTable:
+		headers := make([]string, len(cols))
+		maxw := make([]int, len(cols))
+		for i, c := range cols {
+			headers[i] = sanitize(c.Header)
+			maxw[i] = c.MaxWidth
+			if maxw[i] <= 0 {
+				maxw[i] = DefaultMaxWidth
+			}
+		}
+		l.table = newTableWriter(w, headers, maxw, opt.Color)
+	}
+	return l
+}
+
+// Row writes one value.
+func (l *List[T]) Row(v T) error {
+	if l.err != nil {
+		return l.err
+	}
+	if l.closed {
+		return errClosed
+	}
+	l.err = l.row(v)
+	return l.err
+}
+
+func (l *List[T]) row(v T) error {
+	switch l.format {
+	case FormatJSON:
+		b, err := l.enc.encode(v)
+		if err != nil {
+			return err
+		}
+		sep := ",\n  "
+		if l.n == 0 {
+			sep = "[\n  "
+		}
+		l.n++
+		// One Write per row; b is reused, so copy into a fresh slice.
+		out := make([]byte, 0, len(sep)+len(b))
+		out = append(append(out, sep...), b...)
+		_, err = l.w.Write(out)
+		return err
+	case FormatCSV:
+		return l.csv.row(v)
+	default:
+		cells := make([]string, len(l.cols))
+		for i, c := range l.cols {
+			cells[i] = sanitize(c.value(v))
+		}
+		return l.table.row(cells)
+	}
+}
+
+// Close ends the list: the closing bracket of a JSON array ("[]" when empty),
+// the CSV header when no row came, the table header and short tables. It
+// returns the first error met while writing.
+func (l *List[T]) Close() error {
+	if l.err != nil {
+		return l.err
+	}
+	if l.closed {
+		return errClosed
+	}
+	l.closed = true
+	switch l.format {
+	case FormatJSON:
+		end := "\n]\n"
+		if l.n == 0 {
+			end = "[]\n"
+		}
+		_, l.err = io.WriteString(l.w, end)
+	case FormatCSV:
+		l.err = l.csv.writeHeader()
+	default:
+		l.err = l.table.flush()
+	}
+	return l.err
+}

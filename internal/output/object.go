@@ -1,0 +1,55 @@
+package output
+
+import (
+	"encoding/json"
+	"io"
+	"strings"
+)
+
+// Object writes one value, as shown by show, create, update and the actions.
+// A table is one aligned "Header: value" line per field, never cut; JSON is
+// one indented object; CSV is a header and one row, like a list of one.
+func Object[T any](w io.Writer, opt Options, fields []Column[T], v T) error {
+	format, err := opt.format()
+	if err != nil {
+		return err
+	}
+	switch format {
+	case FormatJSON:
+		enc := json.NewEncoder(w)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	case FormatCSV:
+		c := newCSVWriter[T](w)
+		return c.row(v)
+	}
+	labels := make([]string, len(fields))
+	lw := 0
+	for i, f := range fields {
+		labels[i] = sanitize(f.Header) + ":"
+		lw = max(lw, width(labels[i]))
+	}
+	var bold func(string) string
+	if opt.Color {
+		s := boldStyle()
+		bold = func(x string) string { return s.Render(x) }
+	}
+	var b strings.Builder
+	for i, f := range fields {
+		label := labels[i]
+		pad := strings.Repeat(" ", lw-width(label)+1)
+		if bold != nil {
+			label = bold(label)
+		}
+		val := sanitize(f.value(v))
+		b.WriteString(label)
+		if val != "" {
+			b.WriteString(pad)
+			b.WriteString(val)
+		}
+		b.WriteByte('\n')
+	}
+	_, err = io.WriteString(w, b.String())
+	return err
+}

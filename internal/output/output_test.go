@@ -1,0 +1,540 @@
+package output
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// money mimics crm.Cents: an integer that marshals as a two-decimal string.
+type money int64
+
+func (m money) MarshalJSON() ([]byte, error) {
+	sign := ""
+	if m < 0 {
+		sign, m = "-", -m
+	}
+	return json.Marshal(fmt.Sprintf("%s%d.%02d", sign, m/100, m%100))
+}
+
+type change [2]any
+
+// client mirrors the shape of the crm types: json tags, pointers for
+// optional values, a hidden field, a nested map.
+type client struct {
+	ID        int64             `json:"id"`
+	Name      string            `json:"name"`
+	Phone     *string           `json:"phone"`
+	Total     money             `json:"total"`
+	Signed    bool              `json:"signed"`
+	At        time.Time         `json:"at"`
+	Changes   map[string]change `json:"changes"`
+	Secret    string            `json:"-"`
+	unexposed int
+}
+
+func ptr[T any](v T) *T { return &v }
+
+var at = time.Date(2025, 3, 9, 14, 5, 0, 0, time.UTC)
+
+func sample() []client {
+	return []client{
+		{ID: 1, Name: "Ann <Lee> & co", Phone: ptr("+33612345678"), Total: 150050, Signed: true, At: at,
+			Changes: map[string]change{"name": {"a", "b"}}, Secret: "x"},
+		{ID: 2, Name: "=SUM(1)", Total: -1250, At: at},
+	}
+}
+
+var clientCols = []Column[client]{
+	{Header: "ID", Value: func(c client) string { return fmt.Sprint(c.ID) }},
+	{Header: "NAME", Value: func(c client) string { return c.Name }, MaxWidth: 10},
+	{Header: "PHONE", Value: func(c client) string {
+		if c.Phone == nil {
+			return ""
+		}
+		return *c.Phone
+	}},
+	{Header: "AT", Value: func(c client) string { return FormatTime(c.At, time.UTC) }},
+}
+
+func render[T any](t *testing.T, opt Options, cols []Column[T], rows []T) string {
+	t.Helper()
+	var buf bytes.Buffer
+	l := NewList(&buf, opt, cols)
+	for _, r := range rows {
+		if err := l.Row(r); err != nil {
+			t.Fatalf("Row: %v", err)
+		}
+	}
+	if err := l.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	return buf.String()
+}
+
+func TestParseFormat(t *testing.T) {
+	for in, want := range map[string]Format{"table": FormatTable, "json": FormatJSON, "csv": FormatCSV, " JSON ": FormatJSON} {
+		got, err := ParseFormat(in)
+		if err != nil || got != want {
+			t.Errorf("ParseFormat(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"x", "", "yaml"} {
+		_, err := ParseFormat(in)
+		want := fmt.Sprintf("unknown output format %q; use table, json or csv", in)
+		if err == nil || err.Error() != want {
+			t.Errorf("ParseFormat(%q) error = %v; want %q", in, err, want)
+		}
+	}
+}
+
+func TestJSONList(t *testing.T) {
+	got := render(t, Options{Format: FormatJSON}, clientCols, sample())
+	want := `[
+  {"id":1,"name":"Ann <Lee> & co","phone":"+33612345678","total":"1500.50","signed":true,"at":"2025-03-09T14:05:00Z","changes":{"name":["a","b"]}},
+  {"id":2,"name":"=SUM(1)","phone":null,"total":"-12.50","signed":false,"at":"2025-03-09T14:05:00Z","changes":null}
+]
+`
+	if got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+	var back []map[string]any
+	if err := json.Unmarshal([]byte(got), &back); err != nil || len(back) != 2 {
+		t.Fatalf("output is not a JSON array of 2: %v", err)
+	}
+}
+
+func TestEmptyLists(t *testing.T) {
+	for _, tc := range []struct {
+		format Format
+		want   string
+	}{
+		{FormatJSON, "[]\n"},
+		{FormatCSV, "id,name,phone,total,signed,at,changes\n"},
+		{FormatTable, "ID  NAME  PHONE  AT\n"},
+		{"", "ID  NAME  PHONE  AT\n"},
+	} {
+		got := render(t, Options{Format: tc.format}, clientCols, nil)
+		if got != tc.want {
+			t.Errorf("%q: got %q, want %q", tc.format, got, tc.want)
+		}
+	}
+}
+
+func TestCSVList(t *testing.T) {
+	got := render(t, Options{Format: FormatCSV}, clientCols, sample())
+	want := `id,name,phone,total,signed,at,changes
+1,Ann <Lee> & co,+33612345678,1500.50,true,2025-03-09T14:05:00Z,"{""name"":[""a"",""b""]}"
+2,'=SUM(1),,-12.50,false,2025-03-09T14:05:00Z,
+`
+	if got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+	recs, err := csv.NewReader(strings.NewReader(got)).ReadAll()
+	if err != nil || len(recs) != 3 {
+		t.Fatalf("not valid CSV of 3 records: %v", err)
+	}
+}
+
+func TestCSVPointerRowsAndNil(t *testing.T) {
+	rows := []*client{{ID: 7, Name: "Bo"}, nil}
+	got := render(t, Options{Format: FormatCSV}, nil, rows)
+	want := "id,name,phone,total,signed,at,changes\n" +
+		"7,Bo,,0.00,false,0001-01-01T00:00:00Z,\n" +
+		",,,,,,\n"
+	if got != want {
+		t.Errorf("got\n%q\nwant\n%q", got, want)
+	}
+	if got := render(t, Options{Format: FormatCSV}, nil, []*client{}); got != "id,name,phone,total,signed,at,changes\n" {
+		t.Errorf("empty pointer list: %q", got)
+	}
+}
+
+func TestCSVDynamicHeader(t *testing.T) {
+	rows := []map[string]any{{"b": 1, "a": "-x"}}
+	got := render(t, Options{Format: FormatCSV}, nil, rows)
+	if want := "a,b\n'-x,1\n"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	// Nothing is known about a map without rows: no header.
+	if got := render(t, Options{Format: FormatCSV}, nil, []map[string]any{}); got != "" {
+		t.Errorf("empty map list: %q", got)
+	}
+}
+
+func TestEscapeFormula(t *testing.T) {
+	for in, want := range map[string]string{
+		"=SUM(1)":           "'=SUM(1)",
+		"+33 6 12 34 56 78": "'+33 6 12 34 56 78",
+		"+33612345678":      "+33612345678",
+		"+":                 "'+",
+		"-12.50":            "-12.50",
+		"-12":               "-12",
+		"-12.":              "'-12.",
+		"-":                 "'-",
+		"-1+2":              "'-1+2",
+		"@x":                "'@x",
+		"\tfoo":             "'\tfoo",
+		"\rfoo":             "'\rfoo",
+		"foo=bar":           "foo=bar",
+		"":                  "",
+		"12.50":             "12.50",
+		"=HYPERLINK(\"x\")": "'=HYPERLINK(\"x\")",
+	} {
+		if got := EscapeFormula(in); got != want {
+			t.Errorf("EscapeFormula(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestCSVEscapesInsideRows(t *testing.T) {
+	type row struct {
+		S string `json:"s"`
+		N int    `json:"n"`
+	}
+	got := render(t, Options{Format: FormatCSV}, nil, []row{{"@x", -5}, {"\tfoo", 0}, {"a,\"b\"\nc", 1}, {`q\"},[{\u2028`, 2}, {"\u2028<&>", 3}})
+	want := "s,n\n'@x,-5\n'\tfoo,0\n\"a,\"\"b\"\"\nc\",1\n\"q\\\"\"},[{\\u2028\",2\n\"\u2028<&>\",3\n"
+	if got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+func TestTable(t *testing.T) {
+	got := render(t, Options{}, clientCols, sample())
+	want := "" +
+		"ID  NAME        PHONE         AT\n" +
+		"1   Ann <Lee>…  +33612345678  2025-03-09 14:05\n" +
+		"2   =SUM(1)                   2025-03-09 14:05\n"
+	if got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+	if strings.Contains(got, "\x1b") {
+		t.Error("escape sequence without Color")
+	}
+}
+
+func TestTableColorHeader(t *testing.T) {
+	got := render(t, Options{Color: true}, clientCols, sample())
+	first, rest, _ := strings.Cut(got, "\n")
+	if !strings.Contains(first, "\x1b[1mID\x1b[0m") {
+		t.Errorf("header not bold: %q", first)
+	}
+	if strings.Contains(rest, "\x1b") {
+		t.Errorf("escape sequence in rows: %q", rest)
+	}
+}
+
+type textRow struct{ A, B string }
+
+var textCols = []Column[textRow]{
+	{Header: "A", Value: func(r textRow) string { return r.A }, MaxWidth: 6},
+	{Header: "B", Value: func(r textRow) string { return r.B }},
+}
+
+func TestTableControlCharacters(t *testing.T) {
+	rows := []textRow{
+		{"\x1b[31mred", "x"},
+		{"a\x07b\x7fc", "\u009b2J"},
+		{"l1\nl2\tz", "\u202egnp.exe"},
+		{"bad\xffutf8", "ok"},
+	}
+	got := render(t, Options{}, textCols, rows)
+	for _, bad := range []string{"\x1b", "\x07", "\x7f", "\u009b", "\u202e", "\xff", "\t"} {
+		if strings.Contains(got, bad) {
+			t.Errorf("output contains %q:\n%q", bad, got)
+		}
+	}
+	want := "" +
+		"A       B\n" +
+		"�[31m…  x\n" +
+		"a�b�c   �2J\n" +
+		"l1 l2…  �gnp.exe\n" +
+		"bad�u…  ok\n"
+	if got != want {
+		t.Errorf("got\n%q\nwant\n%q", got, want)
+	}
+}
+
+func TestTableWideRunes(t *testing.T) {
+	rows := []textRow{{"東京都千代田区", "絵文字😀"}, {"abc", "b"}}
+	got := render(t, Options{}, textCols, rows)
+	// Column A is 6 cells wide: two double-width characters and "…" take 5;
+	// a third would overflow. The padding makes up the sixth cell.
+	want := "" +
+		"A       B\n" +
+		"東京…   絵文字😀\n" +
+		"abc     b\n"
+	if got != want {
+		t.Errorf("got\n%q\nwant\n%q", got, want)
+	}
+	for _, line := range strings.Split(strings.TrimSuffix(got, "\n"), "\n") {
+		a, _, _ := strings.Cut(line, "  ")
+		if width(a) > 6 {
+			t.Errorf("cell %q wider than 6 cells", a)
+		}
+	}
+}
+
+func TestTableEmptyCellsNoTrailingSpaces(t *testing.T) {
+	got := render(t, Options{}, textCols, []textRow{{"", ""}, {"x", ""}})
+	want := "A  B\n\nx\n"
+	if got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+func TestTableWidthsFromFirstRows(t *testing.T) {
+	cols := []Column[textRow]{
+		{Header: "A", Value: func(r textRow) string { return r.A }},
+		{Header: "B", Value: func(r textRow) string { return r.B }},
+	}
+	var rows []textRow
+	for range sampleRows {
+		rows = append(rows, textRow{"ab", "x"})
+	}
+	rows = append(rows, textRow{"abcdef", "y"})
+	got := render(t, Options{}, cols, rows)
+	lines := strings.Split(got, "\n")
+	if lines[0] != "A   B" || lines[1] != "ab  x" {
+		t.Errorf("widths not from the first rows: %q %q", lines[0], lines[1])
+	}
+	if last := lines[len(lines)-2]; last != "a…  y" {
+		t.Errorf("late long row not cut to the fixed width: %q", last)
+	}
+}
+
+// recorder remembers each Write, to see what reaches the writer before Close.
+type recorder struct {
+	writes []string
+}
+
+func (r *recorder) Write(p []byte) (int, error) {
+	r.writes = append(r.writes, string(p))
+	return len(p), nil
+}
+
+func (r *recorder) String() string { return strings.Join(r.writes, "") }
+
+func TestStreaming(t *testing.T) {
+	const n = 120
+	for _, f := range []Format{FormatTable, FormatJSON, FormatCSV} {
+		t.Run(string(f), func(t *testing.T) {
+			rec := &recorder{}
+			l := NewList(rec, Options{Format: f}, textCols)
+			for i := range n {
+				if err := l.Row(textRow{fmt.Sprintf("r%03d", i), "b"}); err != nil {
+					t.Fatal(err)
+				}
+				out := rec.String()
+				switch {
+				case f != FormatTable || i >= sampleRows-1:
+					if !strings.Contains(out, fmt.Sprintf("r%03d", i)) {
+						t.Fatalf("row %d not written before Close", i)
+					}
+				default:
+					if out != "" {
+						t.Fatalf("table wrote before its widths were fixed (row %d)", i)
+					}
+				}
+			}
+			before := len(rec.writes)
+			if err := l.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if f == FormatTable && len(rec.writes) != before {
+				t.Errorf("table wrote %d more times at Close", len(rec.writes)-before)
+			}
+			if err := l.Row(textRow{}); err == nil {
+				t.Error("Row after Close succeeded")
+			}
+		})
+	}
+}
+
+func TestShortTableWrittenAtClose(t *testing.T) {
+	rec := &recorder{}
+	l := NewList(rec, Options{}, textCols)
+	_ = l.Row(textRow{"a", "b"})
+	if len(rec.writes) != 0 {
+		t.Fatal("short table written before Close")
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got := rec.String(); got != "A  B\na  b\n" {
+		t.Errorf("got %q", got)
+	}
+}
+
+type failWriter struct{ n int }
+
+func (w *failWriter) Write(p []byte) (int, error) {
+	w.n++
+	return 0, errors.New("disk full")
+}
+
+func TestWriteErrorsAreSticky(t *testing.T) {
+	for _, f := range []Format{FormatTable, FormatJSON, FormatCSV} {
+		fw := &failWriter{}
+		l := NewList(fw, Options{Format: f}, textCols)
+		var err error
+		for range sampleRows + 5 {
+			if err = l.Row(textRow{"a", "b"}); err != nil {
+				break
+			}
+		}
+		if err == nil {
+			err = l.Close()
+		}
+		if err == nil || !strings.Contains(err.Error(), "disk full") {
+			t.Errorf("%s: error = %v", f, err)
+		}
+		calls := fw.n
+		if l.Row(textRow{}) == nil || l.Close() == nil || fw.n != calls {
+			t.Errorf("%s: calls after an error were not refused", f)
+		}
+	}
+}
+
+func TestUnknownFormat(t *testing.T) {
+	l := NewList(&bytes.Buffer{}, Options{Format: "yaml"}, textCols)
+	if err := l.Row(textRow{}); err == nil || !strings.Contains(err.Error(), `"yaml"`) {
+		t.Errorf("Row: %v", err)
+	}
+	if err := Object(&bytes.Buffer{}, Options{Format: "yaml"}, textCols, textRow{}); err == nil {
+		t.Error("Object accepted an unknown format")
+	}
+}
+
+func TestObject(t *testing.T) {
+	c := sample()[0]
+	c.Name = "Ann\x1b]0;pwned\x07 Lee, a name longer than any column"
+	fields := []Column[client]{
+		{Header: "ID", Value: func(c client) string { return fmt.Sprint(c.ID) }},
+		{Header: "Name", Value: func(c client) string { return c.Name }, MaxWidth: 5},
+		{Header: "Phone number", Value: func(c client) string { return "" }},
+		{Header: "Signed at", Value: func(c client) string { return FormatTime(c.At, time.UTC) }},
+	}
+	var buf bytes.Buffer
+	if err := Object(&buf, Options{}, fields, c); err != nil {
+		t.Fatal(err)
+	}
+	want := "" +
+		"ID:           1\n" +
+		"Name:         Ann�]0;pwned� Lee, a name longer than any column\n" +
+		"Phone number:\n" +
+		"Signed at:    2025-03-09 14:05\n"
+	if got := buf.String(); got != want {
+		t.Errorf("table got\n%q\nwant\n%q", got, want)
+	}
+
+	buf.Reset()
+	if err := Object(&buf, Options{Color: true}, fields, c); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(buf.String(), "\x1b[1mID:\x1b[0m") {
+		t.Errorf("label not bold: %q", buf.String())
+	}
+
+	buf.Reset()
+	c = sample()[1]
+	if err := Object(&buf, Options{Format: FormatJSON}, fields, c); err != nil {
+		t.Fatal(err)
+	}
+	wantJSON := `{
+  "id": 2,
+  "name": "=SUM(1)",
+  "phone": null,
+  "total": "-12.50",
+  "signed": false,
+  "at": "2025-03-09T14:05:00Z",
+  "changes": null
+}
+`
+	if got := buf.String(); got != wantJSON {
+		t.Errorf("json got\n%s\nwant\n%s", got, wantJSON)
+	}
+
+	buf.Reset()
+	if err := Object(&buf, Options{Format: FormatCSV}, fields, c); err != nil {
+		t.Fatal(err)
+	}
+	wantCSV := "id,name,phone,total,signed,at,changes\n2,'=SUM(1),,-12.50,false,2025-03-09T14:05:00Z,\n"
+	if got := buf.String(); got != wantCSV {
+		t.Errorf("csv got %q, want %q", got, wantCSV)
+	}
+}
+
+func TestFormatTime(t *testing.T) {
+	paris, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		t.Skip("no tzdata:", err)
+	}
+	if got := FormatTime(at, paris); got != "2025-03-09 15:05" {
+		t.Errorf("FormatTime = %q", got)
+	}
+	if got := FormatOptTime(&at, time.UTC); got != "2025-03-09 14:05" {
+		t.Errorf("FormatOptTime = %q", got)
+	}
+	if got := FormatOptTime(nil, paris); got != "" {
+		t.Errorf("FormatOptTime(nil) = %q", got)
+	}
+	if got := FormatTime(time.Time{}, paris); got != "" {
+		t.Errorf("FormatTime(zero) = %q", got)
+	}
+}
+
+// The CSV header of a struct must be exactly the keys encoding/json writes,
+// including its rules for embedded structs and clashing names.
+type inner struct {
+	X    int    `json:"x"`
+	Dup  string // clashes with outer.Dup, which is shallower
+	Both string `json:"both"`
+}
+
+type inner2 struct {
+	Both string `json:"both"` // clashes with inner.Both at the same depth: dropped
+	Y    int
+}
+
+type Exported struct {
+	Z int `json:"z"`
+}
+
+type outer struct {
+	inner
+	*inner2
+	Exported `json:"exp"`
+	Dup      string
+	Dash     int `json:"-,"`
+	Skip     int `json:"-"`
+	Bad      int `json:"a\"b"`
+	Omit     int `json:"omit,omitempty"`
+	private  int
+}
+
+func TestJSONFieldNamesMatchEncodingJSON(t *testing.T) {
+	v := outer{inner: inner{X: 1, Dup: "i", Both: "b"}, inner2: &inner2{Both: "c", Y: 2}, Exported: Exported{3},
+		Dup: "o", Dash: 4, Skip: 5, Bad: 6, Omit: 7, private: 8}
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, _, err := splitObject(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names, ok := jsonFieldNames(reflect.TypeFor[outer]())
+	if !ok || !reflect.DeepEqual(names, keys) {
+		t.Errorf("jsonFieldNames = %v, encoding/json writes %v", names, keys)
+	}
+	if _, ok := jsonFieldNames(reflect.TypeFor[money]()); ok {
+		t.Error("a type that marshals itself has no known fields")
+	}
+}
