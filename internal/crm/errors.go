@@ -103,7 +103,9 @@ func AsError(err error) (*Error, bool) {
 type Validator struct{ fields []FieldError }
 
 // Add records a field error.
-func (v *Validator) Add(field, message string) { v.fields = append(v.fields, FieldError{field, message}) }
+func (v *Validator) Add(field, message string) {
+	v.fields = append(v.fields, FieldError{field, message})
+}
 
 // Err returns nil when no field error was recorded, else one CodeInvalid error.
 func (v *Validator) Err() error {

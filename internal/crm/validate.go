@@ -1,1 +1,182 @@
 package crm
+
+import (
+	"net/mail"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/nyaruka/phonenumbers"
+)
+
+// Field limits of SPEC §2.
+const (
+	MaxNameLen     = 100
+	MaxEmailLen    = 254
+	MaxCompanyLen  = 200
+	MaxLocationLen = 300
+	MaxEventName   = 200
+	MaxNotesLen    = 5000
+	MaxAttendees   = 100_000
+	MinPasswordLen = 15
+	MaxPasswordLen = 128
+)
+
+// text trims s and checks its length in characters and that it holds no control
+// characters (newlines are allowed only where multiline is true).
+func text(v *Validator, field, s string, min, max int, multiline bool) string {
+	s = strings.TrimSpace(s)
+	n := utf8.RuneCountInString(s)
+	switch {
+	case !utf8.ValidString(s):
+		v.Add(field, "is not valid UTF-8 text")
+	case n < min && min == 1:
+		v.Add(field, "is required")
+	case n < min:
+		v.Add(field, "must be at least "+strconv.Itoa(min)+" characters")
+	case n > max:
+		v.Add(field, "must be at most "+strconv.Itoa(max)+" characters")
+	case hasControl(s, multiline):
+		v.Add(field, "must not contain control characters")
+	}
+	return s
+}
+
+func hasControl(s string, multiline bool) bool {
+	for _, r := range s {
+		if multiline && (r == '\n' || r == '\t' || r == '\r') {
+			continue
+		}
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			return true
+		}
+	}
+	return false
+}
+
+// email trims, lower-cases and checks an address: a bare address (no display
+// name), at most 254 characters, with a domain that has a dot.
+func email(v *Validator, field, s string) string {
+	s = strings.ToLower(strings.TrimSpace(s))
+	switch {
+	case s == "":
+		v.Add(field, "is required")
+		return s
+	case len(s) > MaxEmailLen:
+		v.Add(field, "must be at most 254 characters")
+		return s
+	}
+	a, err := mail.ParseAddress(s)
+	at := strings.LastIndexByte(s, '@')
+	if err != nil || a.Address != s || at < 1 || !strings.Contains(s[at+1:], ".") ||
+		strings.HasSuffix(s, ".") || hasControl(s, false) || strings.ContainsAny(s, " \"") {
+		v.Add(field, "is not a valid email address (like name@example.com)")
+	}
+	return s
+}
+
+// NormalizePhone accepts "+" and 6–15 digits, with spaces, dots, dashes or
+// parentheses between them, and returns "+" and the digits.
+func NormalizePhone(s string) (string, bool) {
+	s = strings.TrimSpace(s)
+	if !strings.HasPrefix(s, "+") {
+		return "", false
+	}
+	digits := make([]byte, 0, 16)
+	prevSep := false
+	for i := 1; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			digits = append(digits, c)
+			prevSep = false
+		case c == ' ' || c == '.' || c == '-' || c == '(' || c == ')':
+			// Separators go between digits: not first, not last, and not
+			// two in a row except around parentheses ("+1 (234) 567").
+			if len(digits) == 0 && c != '(' && c != ' ' {
+				return "", false
+			}
+			if prevSep && c != '(' && c != ')' && s[i-1] != '(' && s[i-1] != ')' {
+				return "", false
+			}
+			prevSep = true
+		default:
+			return "", false
+		}
+	}
+	if prevSep && s[len(s)-1] != ')' || len(digits) < 6 || len(digits) > 15 {
+		return "", false
+	}
+	return "+" + string(digits), true
+}
+
+// FormatPhone shows a stored phone ("+" and digits) grouped the way
+// libphonenumber formats it when it knows the country's format, as stored
+// otherwise.
+func FormatPhone(p string) string {
+	num, err := phonenumbers.Parse(p, "")
+	if err != nil || !phonenumbers.IsValidNumber(num) {
+		return p
+	}
+	return phonenumbers.Format(num, phonenumbers.INTERNATIONAL)
+}
+
+func phone(v *Validator, field string, s *string) *string {
+	if s == nil {
+		return nil
+	}
+	if strings.TrimSpace(*s) == "" {
+		empty := ""
+		return &empty
+	}
+	p, ok := NormalizePhone(*s)
+	if !ok {
+		v.Add(field, "must be + and 6 to 15 digits, such as +33 6 12 34 56 78")
+		return s
+	}
+	return &p
+}
+
+// optText validates an optional text: nil stays nil, "" means clear.
+func optText(v *Validator, field string, s *string, max int, multiline bool) *string {
+	if s == nil {
+		return nil
+	}
+	t := text(v, field, *s, 0, max, multiline)
+	return &t
+}
+
+// CheckPassword applies the password policy of SPEC §7: 15–128 characters, not
+// the email, not a common password. No composition rules.
+func CheckPassword(field, password, email string, common func(string) bool) error {
+	var v Validator
+	n := utf8.RuneCountInString(password)
+	switch {
+	case !utf8.ValidString(password):
+		v.Add(field, "is not valid UTF-8 text")
+	case n < MinPasswordLen:
+		v.Add(field, "must be at least 15 characters; a few unrelated words make a good one")
+	case n > MaxPasswordLen:
+		v.Add(field, "must be at most 128 characters")
+	case email != "" && strings.EqualFold(strings.TrimSpace(password), email):
+		v.Add(field, "must not be your email address")
+	case common != nil && common(password):
+		v.Add(field, "is too common; choose another")
+	}
+	return v.Err()
+}
+
+func validRole(v *Validator, field string, r Role) Role {
+	r = Role(strings.ToUpper(strings.TrimSpace(string(r))))
+	if !r.Valid() {
+		v.Add(field, "must be MANAGEMENT, SALES or SUPPORT")
+	}
+	return r
+}
+
+func positiveID(v *Validator, field string, id int64) {
+	if id <= 0 {
+		v.Add(field, "must be a positive id")
+	}
+}

@@ -1,0 +1,316 @@
+// Package cli is the epicevents command line: one cobra command per action,
+// each with an Options struct and a run function that writes only to the
+// injected streams. Errors become exit codes in one place (exit.go).
+package cli
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/epicevents/epicevents/internal/config"
+	"github.com/epicevents/epicevents/internal/crm"
+	"github.com/epicevents/epicevents/internal/output"
+	"github.com/epicevents/epicevents/internal/sqlstore"
+	"github.com/epicevents/epicevents/internal/tokenstore"
+)
+
+// App is one run of the program: its streams, its configuration and the
+// resources it opened, closed when the command ends.
+type App struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	in             *lines
+	env            config.Env
+	log            *slog.Logger
+
+	// global flags
+	outputFlag string
+	debug      bool
+
+	cfg    config.Config
+	loaded bool
+	db     *sqlstore.DB
+	svc    *crm.Service
+}
+
+// Main runs the program with args (without the program name) and returns the
+// exit code.
+func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, env config.Env) int {
+	a := &App{stdin: stdin, stdout: stdout, stderr: stderr, in: &lines{bufio.NewReader(stdin)}, env: env}
+	a.log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	root := a.rootCmd()
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	a.close()
+	return a.report(err)
+}
+
+func (a *App) close() {
+	if a.db != nil {
+		_ = a.db.Close()
+	}
+}
+
+// runError marks an error returned by a command's run function, so that any
+// other error from cobra is known to be a usage error.
+type runError struct{ err error }
+
+func (e runError) Error() string { return e.err.Error() }
+func (e runError) Unwrap() error { return e.err }
+
+type flagsKey struct{}
+
+// run adapts a run function to cobra. The command's flags travel in the
+// context, for the few commands that must tell a flag given empty from one
+// not given (cmdFlags).
+func run(fn func(ctx context.Context, args []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		ctx := context.WithValue(cmd.Context(), flagsKey{}, cmd.Flags())
+		if err := fn(ctx, args); err != nil {
+			return runError{err}
+		}
+		return nil
+	}
+}
+
+// cmdFlags returns the flags of the running command.
+func cmdFlags(ctx context.Context) *pflag.FlagSet {
+	return ctx.Value(flagsKey{}).(*pflag.FlagSet)
+}
+
+// report prints err as one sentence on stderr and returns its exit code.
+func (a *App) report(err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	var re runError
+	if !errors.As(err, &re) {
+		fmt.Fprintf(a.stderr, "error: %s\nRun `epicevents --help` for usage.\n", err)
+		return ExitUsage
+	}
+	e, ok := crm.AsError(err)
+	// A crm.Error with CodeInternal carries a safe message (a database not set
+	// up, a schema behind); anything else unexpected gets a reference only.
+	if !ok || (e.Code == crm.CodeInternal && e.Message == "") {
+		ref := reference()
+		a.log.Error("internal error", "ref", ref, "err", err)
+		fmt.Fprintf(a.stderr, "error: internal error (reference %s); run the command again with --debug for details, or report the reference\n", ref)
+		return ExitInternal
+	}
+	fmt.Fprintf(a.stderr, "error: %s\n", e.Error())
+	return exitCodes[e.Code]
+}
+
+func reference() string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func (a *App) rootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "epicevents",
+		Short: "Epic Events CRM: clients, contracts and events, with role-based permissions",
+		Long: `epicevents is the CRM of Epic Events: employees manage clients, contracts and
+events with the rights of their department (MANAGEMENT, SALES, SUPPORT).
+
+Start with ` + "`epicevents init`" + ` to create the database and the first manager,
+then ` + "`epicevents login`" + `.
+
+` + exitCodesHelp,
+		Example: `  epicevents init
+  epicevents login --email ada@epicevents.example
+  epicevents clients list --search casey -o json`,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			if a.debug {
+				a.log = slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+			}
+			_, err := output.ParseFormat(a.outputFlag)
+			if err != nil {
+				return err
+			}
+			return nil
+		},
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return err })
+	pf := root.PersistentFlags()
+	pf.StringVarP(&a.outputFlag, "output", "o", "table", "output format: table, json or csv")
+	pf.BoolVar(&a.debug, "debug", false, "log details (never secrets) to stderr")
+	root.AddCommand(
+		a.initCmd(), a.migrateCmd(),
+		a.loginCmd(), a.logoutCmd(), a.whoamiCmd(), a.passwdCmd(),
+		a.employeesCmd(), a.clientsCmd(), a.contractsCmd(), a.eventsCmd(), a.auditCmd(),
+	)
+	return root
+}
+
+// config loads the configuration once; operator commands also read .env.
+func (a *App) config(operator bool) (config.Config, error) {
+	if a.loaded {
+		return a.cfg, nil
+	}
+	env := a.env
+	if operator {
+		wd, err := os.Getwd()
+		if err != nil {
+			return a.cfg, err
+		}
+		if env, err = config.WithDotEnv(env, wd); err != nil {
+			return a.cfg, crm.Errorf(crm.CodeInvalid, "%s", err)
+		}
+	}
+	cfg, err := config.Load(env)
+	if err != nil {
+		return cfg, crm.Errorf(crm.CodeInvalid, "%s", err)
+	}
+	a.cfg, a.loaded = cfg, true
+	return cfg, nil
+}
+
+// openDB opens the database of the configuration.
+func (a *App) openDB(ctx context.Context, operator bool) (*sqlstore.DB, error) {
+	if a.db != nil {
+		return a.db, nil
+	}
+	cfg, err := a.config(operator)
+	if err != nil {
+		return nil, err
+	}
+	path, isSQLite := strings.CutPrefix(cfg.DatabaseURL, "sqlite:")
+	if isSQLite {
+		if !operator {
+			if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+				return nil, crm.Errorf(crm.CodeInternal, "no database at %s; set it up with `epicevents init`", path)
+			}
+		} else if path == strings.TrimPrefix(config.DefaultDatabase(cfg.Home), "sqlite:") {
+			if err := cfg.EnsureHome(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	db, err := sqlstore.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	a.db = db
+	return db, nil
+}
+
+// service opens the database for an employee command: the schema must be
+// current, and the service is built over it.
+func (a *App) service(ctx context.Context) (*crm.Service, error) {
+	if a.svc != nil {
+		return a.svc, nil
+	}
+	db, err := a.openDB(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	current, latest, err := db.SchemaCurrent(ctx)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case current == 0:
+		return nil, &crm.Error{Code: crm.CodeInternal, Message: "the CRM is not set up in this database yet; run `epicevents init`"}
+	case current < latest:
+		return nil, &crm.Error{Code: crm.CodeInternal, Message: fmt.Sprintf(
+			"the database schema is behind (version %d, this program needs %d); run `epicevents migrate up`", current, latest)}
+	case current > latest:
+		return nil, &crm.Error{Code: crm.CodeInternal, Message: fmt.Sprintf(
+			"the database schema (version %d) is newer than this program knows (%d); upgrade epicevents", current, latest)}
+	}
+	a.svc, err = newService(ctx, db, a.cfg)
+	return a.svc, err
+}
+
+// target names where the tokens of this run belong: the database, by a hash
+// of its URL so that no credential is written next to the tokens.
+func (a *App) target() string {
+	return "database:" + config.Fingerprint(a.cfg.DatabaseURL)
+}
+
+func (a *App) tokens() *tokenstore.Store {
+	return tokenstore.New(a.cfg.Home, a.cfg.Keyring)
+}
+
+// session returns the API and a context that carries the stored access token,
+// refreshed first when it has expired or is about to.
+func (a *App) session(ctx context.Context) (crm.API, context.Context, error) {
+	api, err := a.service(ctx)
+	if err != nil {
+		return nil, ctx, err
+	}
+	store := a.tokens()
+	t, err := store.Load(a.target())
+	if err != nil {
+		return nil, ctx, err
+	}
+	if t == nil {
+		return nil, ctx, &crm.Error{Code: crm.CodeUnauthenticated, Message: "you are not logged in; log in with `epicevents login`"}
+	}
+	if !nowUTC().Add(refreshMargin).Before(t.AccessExpiresAt) {
+		fresh, err := api.Refresh(ctx, t.RefreshToken)
+		if err != nil {
+			if crm.IsUnauthenticated(err) {
+				_ = store.Delete(a.target())
+			}
+			return nil, ctx, err
+		}
+		if t, err = a.saveTokens(fresh); err != nil {
+			return nil, ctx, err
+		}
+	}
+	return api, crm.WithAccessToken(ctx, t.AccessToken), nil
+}
+
+func (a *App) saveTokens(t crm.Tokens) (*tokenstore.Tokens, error) {
+	st := &tokenstore.Tokens{AccessToken: t.AccessToken, RefreshToken: t.RefreshToken,
+		AccessExpiresAt: nowUTC().Add(secondsDur(t.ExpiresIn))}
+	if err := a.cfg.EnsureHome(); err != nil {
+		return nil, err
+	}
+	return st, a.tokens().Save(a.target(), *st)
+}
+
+// forget drops the stored tokens when the session behind them is gone.
+func (a *App) forget(err error) error {
+	if crm.IsUnauthenticated(err) {
+		if e, _ := crm.AsError(err); e.Reason != "password_change" {
+			_ = a.tokens().Delete(a.target())
+		}
+	}
+	return err
+}
+
+// format returns the output options of this run.
+func (a *App) format() output.Options {
+	f, _ := output.ParseFormat(a.outputFlag)
+	return output.Options{Format: f, Color: terminal(a.stdout) && a.env("NO_COLOR") == ""}
+}
+
+// parseID reads a positional or flag id.
+func parseID(field, s string) (int64, error) {
+	id, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, crm.Invalid(field, fmt.Sprintf("%q is not an id (a positive whole number)", s))
+	}
+	return id, nil
+}

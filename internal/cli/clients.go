@@ -1,0 +1,172 @@
+package cli
+
+import (
+	"context"
+
+	"github.com/spf13/cobra"
+
+	"github.com/epicevents/epicevents/internal/crm"
+)
+
+func (a *App) clientsCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:     "clients",
+		Aliases: []string{"client"},
+		Short:   "Find and manage clients",
+		Example: "  epicevents clients list --search casey\n  epicevents clients create --first-name Kevin --last-name Casey --email kevin@startup.io",
+	}
+	cmd.AddCommand(a.clientsListCmd(), showCmd(a, "client", crm.API.GetClient, views.client),
+		a.clientsCreateCmd(), a.clientsUpdateCmd(), a.clientsReassignCmd())
+	return cmd
+}
+
+func (a *App) clientsListCmd() *cobra.Command {
+	var f crm.ClientFilter
+	var sales string
+	var lf listFlags
+	cmd := &cobra.Command{
+		Use:   "list [--mine] [--sales-contact ID] [--search TEXT]",
+		Short: "List clients, by name",
+		Long: `clients list shows clients ordered by last name, first name. --search matches
+first or last name, email or company, case-insensitively, as a substring.
+--mine shows the clients whose sales contact you are.`,
+		Example: "  epicevents clients list --mine\n  epicevents clients list --search startup -o csv",
+		Args:    noArgs,
+		RunE: run(func(ctx context.Context, _ []string) error {
+			var err error
+			if f.Page, err = lf.page(); err != nil {
+				return err
+			}
+			if f.SalesContactID, err = optIDFlag(ctx, "sales-contact", "sales_contact_id", sales); err != nil {
+				return err
+			}
+			return a.withAPI(ctx, func(api crm.API, sctx context.Context) error {
+				return renderList(a, a.views().clientList(), lf.limit, func(emit crm.Emit[crm.Client]) (string, error) {
+					return api.ListClients(sctx, f, emit)
+				})
+			})
+		}),
+	}
+	cmd.Flags().BoolVar(&f.Mine, "mine", false, "only the clients whose sales contact you are")
+	cmd.Flags().StringVar(&sales, "sales-contact", "", "only the clients of this sales employee id")
+	cmd.Flags().StringVar(&f.Search, "search", "", "text to find in names, email or company")
+	lf.bind(cmd)
+	return cmd
+}
+
+// optIDFlag parses an id flag when it was given.
+func optIDFlag(ctx context.Context, flag, field, value string) (*int64, error) {
+	if !cmdFlags(ctx).Changed(flag) {
+		return nil, nil
+	}
+	v, err := parseID(field, value)
+	if err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
+
+// clientFlags are the editable fields of a client, shared by create and update.
+type clientFlags struct{ first, last, email, phone, company string }
+
+func (c *clientFlags) bind(cmd *cobra.Command, required string) {
+	f := cmd.Flags()
+	f.StringVar(&c.first, "first-name", "", "first name"+required)
+	f.StringVar(&c.last, "last-name", "", "last name"+required)
+	f.StringVar(&c.email, "email", "", "email, unique"+required)
+	f.StringVar(&c.phone, "phone", "", `phone: "+" and 6 to 15 digits, spaces, dots, dashes allowed`)
+	f.StringVar(&c.company, "company", "", "company name")
+}
+
+func (a *App) clientsCreateCmd() *cobra.Command {
+	var c clientFlags
+	cmd := &cobra.Command{
+		Use:   "create --first-name F --last-name L --email E [--phone P] [--company C]",
+		Short: "Add a client that you own (SALES)",
+		Example: `  epicevents clients create --first-name Kevin --last-name Casey --email kevin@startup.io \
+      --phone "+678 123 456 78" --company "Cool Startup LLC"`,
+		Args: noArgs,
+		RunE: run(func(ctx context.Context, _ []string) error {
+			f := cmdFlags(ctx)
+			in := crm.NewClient{FirstName: c.first, LastName: c.last, Email: c.email,
+				Phone: changed(f, "phone", &c.phone), CompanyName: changed(f, "company", &c.company)}
+			return a.withAPI(ctx, func(api crm.API, sctx context.Context) error {
+				cl, err := api.CreateClient(sctx, in)
+				if err != nil {
+					return err
+				}
+				return renderObject(a, a.views().client(), cl)
+			})
+		}),
+	}
+	c.bind(cmd, " (required)")
+	return cmd
+}
+
+func (a *App) clientsUpdateCmd() *cobra.Command {
+	var c clientFlags
+	cmd := &cobra.Command{
+		Use:   "update ID [--first-name F] [--last-name L] [--email E] [--phone P] [--company C]",
+		Short: "Change a client (MANAGEMENT, or SALES for their own clients)",
+		Long:  `update changes only the fields given. An empty --phone or --company clears it.`,
+		Example: `  epicevents clients update 12 --phone "+33 6 12 34 56 78"
+  epicevents clients update 12 --company ""`,
+		Args: exactArgs(1),
+		RunE: run(func(ctx context.Context, args []string) error {
+			id, err := parseID("id", args[0])
+			if err != nil {
+				return err
+			}
+			f := cmdFlags(ctx)
+			p := crm.ClientPatch{FirstName: changed(f, "first-name", &c.first), LastName: changed(f, "last-name", &c.last),
+				Email: changed(f, "email", &c.email), Phone: changed(f, "phone", &c.phone), CompanyName: changed(f, "company", &c.company)}
+			return a.withAPI(ctx, func(api crm.API, sctx context.Context) error {
+				cl, err := api.UpdateClient(sctx, id, p)
+				if err != nil {
+					return err
+				}
+				return renderObject(a, a.views().client(), cl)
+			})
+		}),
+	}
+	c.bind(cmd, "")
+	return cmd
+}
+
+func (a *App) clientsReassignCmd() *cobra.Command {
+	var sales string
+	cmd := &cobra.Command{
+		Use:     "reassign ID --sales-contact ID",
+		Short:   "Give a client, with its contracts, to another SALES employee (MANAGEMENT)",
+		Example: "  epicevents clients reassign 12 --sales-contact 5",
+		Args:    exactArgs(1),
+		RunE: run(func(ctx context.Context, args []string) error {
+			id, to, err := idAndTarget(ctx, args[0], "sales-contact", "sales_contact_id", sales)
+			if err != nil {
+				return err
+			}
+			return a.withAPI(ctx, func(api crm.API, sctx context.Context) error {
+				cl, err := api.ReassignClient(sctx, id, to)
+				if err != nil {
+					return err
+				}
+				return renderObject(a, a.views().client(), cl)
+			})
+		}),
+	}
+	cmd.Flags().StringVar(&sales, "sales-contact", "", "id of the active SALES employee who takes the client (required)")
+	return cmd
+}
+
+// idAndTarget parses the positional id and a required id flag.
+func idAndTarget(ctx context.Context, arg, flag, field, value string) (int64, int64, error) {
+	id, err := parseID("id", arg)
+	if err != nil {
+		return 0, 0, err
+	}
+	if !cmdFlags(ctx).Changed(flag) {
+		return 0, 0, crm.Invalid(field, "is required (--"+flag+" ID)")
+	}
+	to, err := parseID(field, value)
+	return id, to, err
+}

@@ -1,0 +1,220 @@
+package cli
+
+import (
+	"context"
+
+	"github.com/spf13/cobra"
+
+	"github.com/epicevents/epicevents/internal/crm"
+)
+
+func (a *App) contractsCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:     "contracts",
+		Aliases: []string{"contract"},
+		Short:   "Follow and manage contracts",
+		Example: "  epicevents contracts list --unsigned\n  epicevents contracts sign 12",
+	}
+	cmd.AddCommand(a.contractsListCmd(), showCmd(a, "contract", crm.API.GetContract, views.contract),
+		a.contractsCreateCmd(), a.contractsUpdateCmd(), a.contractAction("sign", "Mark a contract signed, for good (MANAGEMENT, or its sales contact)", crm.API.SignContract),
+		a.contractsReassignCmd())
+	return cmd
+}
+
+// viewFlag is --view of contract and event lists.
+type viewFlag struct{ view string }
+
+func (v *viewFlag) bind(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&v.view, "view", "compact", "table columns: compact, contact or full (JSON and CSV carry every field)")
+}
+
+func (v viewFlag) check() error {
+	switch v.view {
+	case "compact", "contact", "full":
+		return nil
+	}
+	return crm.Invalid("view", "must be compact, contact or full")
+}
+
+func (a *App) contractsListCmd() *cobra.Command {
+	var f crm.ContractFilter
+	var client string
+	var lf listFlags
+	var vf viewFlag
+	cmd := &cobra.Command{
+		Use:   "list [--unsigned] [--unpaid] [--mine] [--client ID] [--view compact|contact|full]",
+		Short: "List contracts, newest first",
+		Long: `contracts list shows contracts newest first. --unsigned: not signed yet;
+--unpaid: an amount is still due; --mine: those whose sales contact you are.
+Filters combine.`,
+		Example: "  epicevents contracts list --unsigned --mine\n  epicevents contracts list --unpaid --view full",
+		Args:    noArgs,
+		RunE: run(func(ctx context.Context, _ []string) error {
+			var err error
+			if err = vf.check(); err != nil {
+				return err
+			}
+			if f.Page, err = lf.page(); err != nil {
+				return err
+			}
+			if f.ClientID, err = optIDFlag(ctx, "client", "client_id", client); err != nil {
+				return err
+			}
+			return a.withAPI(ctx, func(api crm.API, sctx context.Context) error {
+				return renderList(a, a.views().contractColumns(vf.view), lf.limit, func(emit crm.Emit[crm.Contract]) (string, error) {
+					return api.ListContracts(sctx, f, emit)
+				})
+			})
+		}),
+	}
+	fl := cmd.Flags()
+	fl.BoolVar(&f.Unsigned, "unsigned", false, "only contracts not signed yet")
+	fl.BoolVar(&f.Unpaid, "unpaid", false, "only contracts with an amount due")
+	fl.BoolVar(&f.Mine, "mine", false, "only contracts whose sales contact you are")
+	fl.StringVar(&client, "client", "", "only the contracts of this client id")
+	vf.bind(cmd)
+	lf.bind(cmd)
+	return cmd
+}
+
+// amountFlag parses a money flag when it was given.
+func amountFlag(ctx context.Context, flag, field, value string) (*crm.Cents, error) {
+	if !cmdFlags(ctx).Changed(flag) {
+		return nil, nil
+	}
+	c, err := crm.ParseCents(value)
+	if err != nil {
+		return nil, crm.Invalid(field, err.Error())
+	}
+	return &c, nil
+}
+
+func (a *App) contractsCreateCmd() *cobra.Command {
+	var client, total, due string
+	var signed bool
+	cmd := &cobra.Command{
+		Use:   "create --client ID --total AMOUNT [--due AMOUNT] [--signed]",
+		Short: "Add a contract for a client (MANAGEMENT)",
+		Long: `create adds a contract. Its sales contact is the client's. Amounts are euros
+with at most two decimals (1500, 1500.5, 1500.50); --due defaults to the total.`,
+		Example: "  epicevents contracts create --client 12 --total 5000\n  epicevents contracts create --client 12 --total 5000 --due 2500.50 --signed",
+		Args:    noArgs,
+		RunE: run(func(ctx context.Context, _ []string) error {
+			var in crm.NewContract
+			clientID, err := optIDFlag(ctx, "client", "client_id", client)
+			if err != nil {
+				return err
+			}
+			if clientID == nil {
+				return crm.Invalid("client_id", "is required (--client ID)")
+			}
+			t, err := amountFlag(ctx, "total", "total_amount", total)
+			if err != nil {
+				return err
+			}
+			if t == nil {
+				return crm.Invalid("total_amount", "is required (--total AMOUNT)")
+			}
+			in.ClientID, in.TotalAmount, in.Signed = *clientID, *t, signed
+			if in.AmountDue, err = amountFlag(ctx, "due", "amount_due", due); err != nil {
+				return err
+			}
+			return a.withAPI(ctx, func(api crm.API, sctx context.Context) error {
+				c, err := api.CreateContract(sctx, in)
+				if err != nil {
+					return err
+				}
+				return renderObject(a, a.views().contract(), c)
+			})
+		}),
+	}
+	f := cmd.Flags()
+	f.StringVar(&client, "client", "", "client id (required)")
+	f.StringVar(&total, "total", "", "total amount in euros (required)")
+	f.StringVar(&due, "due", "", "amount still due (default: the total)")
+	f.BoolVar(&signed, "signed", false, "the contract is already signed")
+	return cmd
+}
+
+func (a *App) contractsUpdateCmd() *cobra.Command {
+	var total, due string
+	cmd := &cobra.Command{
+		Use:   "update ID [--total AMOUNT] [--due AMOUNT]",
+		Short: "Change a contract's amounts (MANAGEMENT, or its sales contact)",
+		Long: `update changes the amounts given; 0 ≤ due ≤ total. Once a contract is signed,
+only MANAGEMENT changes its total, and its sales contact may only lower the
+amount due (a payment).`,
+		Example: "  epicevents contracts update 12 --due 0\n  epicevents contracts update 12 --total 6000 --due 6000",
+		Args:    exactArgs(1),
+		RunE: run(func(ctx context.Context, args []string) error {
+			id, err := parseID("id", args[0])
+			if err != nil {
+				return err
+			}
+			var p crm.ContractPatch
+			if p.TotalAmount, err = amountFlag(ctx, "total", "total_amount", total); err != nil {
+				return err
+			}
+			if p.AmountDue, err = amountFlag(ctx, "due", "amount_due", due); err != nil {
+				return err
+			}
+			return a.withAPI(ctx, func(api crm.API, sctx context.Context) error {
+				c, err := api.UpdateContract(sctx, id, p)
+				if err != nil {
+					return err
+				}
+				return renderObject(a, a.views().contract(), c)
+			})
+		}),
+	}
+	cmd.Flags().StringVar(&total, "total", "", "new total amount")
+	cmd.Flags().StringVar(&due, "due", "", "new amount due")
+	return cmd
+}
+
+func (a *App) contractAction(name, short string, act func(crm.API, context.Context, int64) (crm.Contract, error)) *cobra.Command {
+	return &cobra.Command{
+		Use:     name + " ID",
+		Short:   short,
+		Example: "  epicevents contracts " + name + " 12",
+		Args:    exactArgs(1),
+		RunE: run(func(ctx context.Context, args []string) error {
+			id, err := parseID("id", args[0])
+			if err != nil {
+				return err
+			}
+			return a.withAPI(ctx, func(api crm.API, sctx context.Context) error {
+				c, err := act(api, sctx, id)
+				if err != nil {
+					return err
+				}
+				return renderObject(a, a.views().contract(), c)
+			})
+		}),
+	}
+}
+
+func (a *App) contractsReassignCmd() *cobra.Command {
+	var sales string
+	cmd := &cobra.Command{
+		Use:     "reassign ID --sales-contact ID",
+		Short:   "Give one contract another SALES contact (MANAGEMENT)",
+		Example: "  epicevents contracts reassign 12 --sales-contact 5",
+		Args:    exactArgs(1),
+		RunE: run(func(ctx context.Context, args []string) error {
+			id, to, err := idAndTarget(ctx, args[0], "sales-contact", "sales_contact_id", sales)
+			if err != nil {
+				return err
+			}
+			return a.withAPI(ctx, func(api crm.API, sctx context.Context) error {
+				c, err := api.ReassignContract(sctx, id, to)
+				if err != nil {
+					return err
+				}
+				return renderObject(a, a.views().contract(), c)
+			})
+		}),
+	}
+	cmd.Flags().StringVar(&sales, "sales-contact", "", "id of the active SALES employee (required)")
+	return cmd
+}

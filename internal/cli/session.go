@@ -1,0 +1,320 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/epicevents/epicevents/internal/crm"
+	"github.com/epicevents/epicevents/internal/output"
+)
+
+type initOptions struct {
+	email, firstName, lastName string
+	passwordStdin              bool
+}
+
+func (a *App) initCmd() *cobra.Command {
+	o := &initOptions{}
+	cmd := &cobra.Command{
+		Use:   "init",
+		Short: "Create or upgrade the database and the first manager",
+		Long: `init brings the database schema up to date, then creates the first employee,
+who is always MANAGEMENT. It refuses (exit 6) once any employee exists.
+Missing values are prompted for on a terminal; elsewhere they are required.
+The database is EPICEVENTS_DATABASE_URL (sqlite:PATH or postgres://…), by
+default an SQLite file in EPICEVENTS_HOME. init also reads a .env file in the
+current folder.`,
+		Example: `  epicevents init
+  printf '%s\n' "$PASSWORD" | epicevents init --email ada@epicevents.example \
+      --first-name Ada --last-name Lovelace --password-stdin`,
+		Args: noArgs,
+		RunE: run(func(ctx context.Context, _ []string) error { return a.runInit(ctx, o) }),
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.email, "email", "", "email of the first manager")
+	f.StringVar(&o.firstName, "first-name", "", "first name")
+	f.StringVar(&o.lastName, "last-name", "", "last name")
+	f.BoolVar(&o.passwordStdin, "password-stdin", false, "read the password from the first line of standard input")
+	return cmd
+}
+
+func (a *App) runInit(ctx context.Context, o *initOptions) error {
+	db, err := a.openDB(ctx, true)
+	if err != nil {
+		return err
+	}
+	applied, err := db.MigrateUp(ctx)
+	if err != nil {
+		return err
+	}
+	if len(applied) > 0 {
+		a.done("Database schema brought up to date (%s).", strings.Join(applied, ", "))
+	}
+	svc, err := a.service(ctx)
+	if err != nil {
+		return err
+	}
+	if n, err := db.CountEmployees(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		return crm.Errorf(crm.CodeConflict, "the CRM is already set up (an employee exists); log in with `epicevents login`")
+	}
+	for _, q := range []struct {
+		v           *string
+		label, flag string
+	}{
+		{&o.email, "Email", "email"}, {&o.firstName, "First name", "first-name"}, {&o.lastName, "Last name", "last-name"},
+	} {
+		if err := a.ask(q.v, q.label, q.flag); err != nil {
+			return err
+		}
+	}
+	pw, err := a.newSecret("Password (15 characters or more): ", o.passwordStdin)
+	if err != nil {
+		return err
+	}
+	emp, err := svc.Bootstrap(ctx, crm.NewEmployee{Email: o.email, FirstName: o.firstName, LastName: o.lastName, Password: pw})
+	if err != nil {
+		return err
+	}
+	if err := renderObject(a, a.views().employee(), emp); err != nil {
+		return err
+	}
+	a.done("The CRM is ready. Log in with: epicevents login --email %s", emp.Email)
+	return nil
+}
+
+func (a *App) migrateCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "migrate up|down|status",
+		Short: "Apply, roll back or show database schema migrations",
+		Long: `migrate manages the database schema, embedded in the program.
+  up      apply every pending migration
+  down    roll back the latest migration (destroys the data it created)
+  status  list the migrations and whether each is applied
+It reads EPICEVENTS_DATABASE_URL (and a .env file in the current folder).`,
+		Example: `  epicevents migrate status
+  EPICEVENTS_DATABASE_URL=postgres://owner@db/epicevents epicevents migrate up`,
+		Args:      cobra.MatchAll(exactArgs(1), cobra.OnlyValidArgs),
+		ValidArgs: []string{"up", "down", "status"},
+		RunE:      run(func(ctx context.Context, args []string) error { return a.runMigrate(ctx, args[0]) }),
+	}
+	return cmd
+}
+
+func (a *App) runMigrate(ctx context.Context, dir string) error {
+	db, err := a.openDB(ctx, true)
+	if err != nil {
+		return err
+	}
+	switch dir {
+	case "up":
+		applied, err := db.MigrateUp(ctx)
+		if err != nil {
+			return err
+		}
+		if len(applied) == 0 {
+			a.done("The schema is up to date.")
+		}
+		for _, m := range applied {
+			a.done("Applied %s.", m)
+		}
+		return nil
+	case "down":
+		m, err := db.MigrateDown(ctx)
+		if err != nil {
+			return err
+		}
+		a.done("Rolled back %s.", m)
+		return nil
+	}
+	states, err := db.MigrationStatus(ctx)
+	if err != nil {
+		return err
+	}
+	type row struct {
+		Version   int64   `json:"version"`
+		Name      string  `json:"name"`
+		Applied   bool    `json:"applied"`
+		AppliedAt *string `json:"applied_at"`
+	}
+	v := a.views()
+	l := output.NewList(a.stdout, a.format(), []output.Column[row]{
+		col("Version", func(r row) string { return id(r.Version) }),
+		col("Name", func(r row) string { return r.Name }),
+		col("Applied", func(r row) string { return yesNo(r.Applied) }),
+		col("Applied at", func(r row) string { return opt(r.AppliedAt) }),
+	})
+	for _, s := range states {
+		r := row{Version: s.Version, Name: s.Name, Applied: s.Applied}
+		if s.AppliedAt != nil {
+			t := v.t(*s.AppliedAt)
+			r.AppliedAt = &t
+		}
+		if err := l.Row(r); err != nil {
+			return err
+		}
+	}
+	return l.Close()
+}
+
+type loginOptions struct {
+	email         string
+	passwordStdin bool
+}
+
+func (a *App) loginCmd() *cobra.Command {
+	o := &loginOptions{}
+	cmd := &cobra.Command{
+		Use:   "login",
+		Short: "Log in and keep the session on this machine",
+		Long: `login asks for your password without echo (or reads it from standard input
+with --password-stdin) and keeps the session tokens in the system keychain, or
+in a 0600 file in EPICEVENTS_HOME when there is none (or EPICEVENTS_KEYRING=off).
+The password is never a command-line argument.`,
+		Example: `  epicevents login --email ada@epicevents.example
+  printf '%s\n' "$PASSWORD" | epicevents login --email ada@epicevents.example --password-stdin`,
+		Args: noArgs,
+		RunE: run(func(ctx context.Context, _ []string) error { return a.runLogin(ctx, o) }),
+	}
+	cmd.Flags().StringVar(&o.email, "email", "", "your email")
+	cmd.Flags().BoolVar(&o.passwordStdin, "password-stdin", false, "read the password from the first line of standard input")
+	return cmd
+}
+
+func (a *App) runLogin(ctx context.Context, o *loginOptions) error {
+	api, err := a.service(ctx)
+	if err != nil {
+		return err
+	}
+	if err := a.ask(&o.email, "Email", "email"); err != nil {
+		return err
+	}
+	pw, err := a.secret("Password: ", o.passwordStdin)
+	if err != nil {
+		return err
+	}
+	tokens, err := api.Login(ctx, o.email, pw)
+	if err != nil {
+		return err
+	}
+	if _, err := a.saveTokens(tokens); err != nil {
+		return err
+	}
+	me, err := api.Me(crm.WithAccessToken(ctx, tokens.AccessToken))
+	if e, ok := crm.AsError(err); ok && e.Reason == "password_change" {
+		a.done("Logged in. Your password is temporary: change it now with `epicevents passwd`.")
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	a.done("Logged in as %s (%s).", me.Name(), me.Role)
+	return nil
+}
+
+func (a *App) logoutCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:     "logout",
+		Short:   "End your session and forget its tokens",
+		Long:    "logout ends your session on the server side, so its tokens stop working everywhere, and forgets them here.",
+		Example: "  epicevents logout",
+		Args:    noArgs,
+		RunE: run(func(ctx context.Context, _ []string) error {
+			api, sctx, err := a.session(ctx)
+			if err != nil {
+				return err
+			}
+			if err := api.Logout(sctx); err != nil && !crm.IsUnauthenticated(err) {
+				return err
+			}
+			if err := a.tokens().Delete(a.target()); err != nil {
+				return err
+			}
+			a.done("Logged out.")
+			return nil
+		}),
+	}
+}
+
+func (a *App) whoamiCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:     "whoami",
+		Short:   "Show the employee you are logged in as",
+		Example: "  epicevents whoami\n  epicevents whoami -o json",
+		Args:    noArgs,
+		RunE: run(func(ctx context.Context, _ []string) error {
+			api, sctx, err := a.session(ctx)
+			if err != nil {
+				return err
+			}
+			me, err := api.Me(sctx)
+			if err != nil {
+				return a.forget(err)
+			}
+			return renderObject(a, a.views().employee(), me)
+		}),
+	}
+}
+
+func (a *App) passwdCmd() *cobra.Command {
+	var fromStdin bool
+	cmd := &cobra.Command{
+		Use:   "passwd",
+		Short: "Change your own password",
+		Long: `passwd changes your password: 15 to 128 characters, not your email, not a
+common password. It asks for the current and the new password without echo;
+with --password-stdin it reads them from two lines of standard input. Your
+other sessions end; this one goes on.`,
+		Example: `  epicevents passwd
+  printf '%s\n%s\n' "$OLD" "$NEW" | epicevents passwd --password-stdin`,
+		Args: noArgs,
+		RunE: run(func(ctx context.Context, _ []string) error {
+			api, sctx, err := a.session(ctx)
+			if err != nil {
+				return err
+			}
+			current, err := a.secret("Current password: ", fromStdin)
+			if err != nil {
+				return err
+			}
+			next, err := a.newSecret("New password (15 characters or more): ", fromStdin)
+			if err != nil {
+				return err
+			}
+			tokens, err := api.ChangePassword(sctx, current, next)
+			if err != nil {
+				return a.forget(err)
+			}
+			if _, err := a.saveTokens(tokens); err != nil {
+				return err
+			}
+			a.done("Password changed. Your other sessions have ended.")
+			return nil
+		}),
+	}
+	cmd.Flags().BoolVar(&fromStdin, "password-stdin", false, "read the current and the new password from two lines of standard input")
+	return cmd
+}
+
+// views returns the table columns in the user's time zone.
+func (a *App) views() views { return views{loc: a.cfg.Location} }
+
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return fmt.Errorf("%s takes no arguments, got %q", cmd.CommandPath(), args[0])
+	}
+	return nil
+}
+
+func exactArgs(n int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != n {
+			return fmt.Errorf("%s takes %d argument(s) (%s), got %d", cmd.CommandPath(), n, cmd.Use, len(args))
+		}
+		return nil
+	}
+}

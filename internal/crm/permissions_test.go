@@ -1,0 +1,50 @@
+package crm
+
+import "testing"
+
+// TestPermissionMatrix spells out SPEC §3 cell by cell: every role × action ×
+// owner/not-owner, so that any change to the matrix must change this table.
+func TestPermissionMatrix(t *testing.T) {
+	type cell struct{ owner, other bool }
+	yes, no, own := cell{true, true}, cell{false, false}, cell{true, false}
+	want := map[Action]map[Role]cell{
+		ActRead:             {RoleManagement: yes, RoleSales: yes, RoleSupport: yes},
+		ActManageEmployees:  {RoleManagement: yes, RoleSales: no, RoleSupport: no},
+		ActCreateClient:     {RoleManagement: no, RoleSales: yes, RoleSupport: no},
+		ActUpdateClient:     {RoleManagement: yes, RoleSales: own, RoleSupport: no},
+		ActReassignClient:   {RoleManagement: yes, RoleSales: no, RoleSupport: no},
+		ActCreateContract:   {RoleManagement: yes, RoleSales: no, RoleSupport: no},
+		ActUpdateContract:   {RoleManagement: yes, RoleSales: own, RoleSupport: no},
+		ActReassignContract: {RoleManagement: yes, RoleSales: no, RoleSupport: no},
+		ActCreateEvent:      {RoleManagement: no, RoleSales: own, RoleSupport: no},
+		ActUpdateEvent:      {RoleManagement: yes, RoleSales: no, RoleSupport: own},
+		ActAssignSupport:    {RoleManagement: yes, RoleSales: no, RoleSupport: no},
+		ActReadAudit:        {RoleManagement: yes, RoleSales: no, RoleSupport: no},
+		ActChangePassword:   {RoleManagement: yes, RoleSales: yes, RoleSupport: yes},
+	}
+	if len(want) != len(Actions) {
+		t.Fatalf("the table covers %d actions, the product has %d", len(want), len(Actions))
+	}
+	for _, a := range Actions {
+		for _, r := range Roles {
+			c, ok := want[a][r]
+			if !ok {
+				t.Fatalf("no expectation for %s × %s", r, a)
+			}
+			for _, owner := range []bool{true, false} {
+				exp := c.other
+				if owner {
+					exp = c.owner
+				}
+				if got := Allowed(r, a, owner); got != exp {
+					t.Errorf("Allowed(%s, %s, owner=%v) = %v, want %v", r, a, owner, got, exp)
+				}
+			}
+		}
+	}
+	for _, owner := range []bool{true, false} {
+		if Allowed("INTERN", ActRead, owner) || Allowed(RoleManagement, "launch_missiles", owner) {
+			t.Error("unknown roles and actions must be denied")
+		}
+	}
+}

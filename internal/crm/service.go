@@ -1,0 +1,270 @@
+package crm
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"reflect"
+	"time"
+)
+
+// PasswordHasher hashes and verifies passwords (argon2id in production).
+type PasswordHasher interface {
+	Hash(password string) (string, error)
+	Verify(encoded, password string) (ok, needsRehash bool, err error)
+	// VerifyDummy costs what Verify costs, for unknown emails.
+	VerifyDummy(password string)
+}
+
+// TokenCodec issues and verifies access tokens.
+type TokenCodec interface {
+	Issue(c AccessClaims) (token string, expiresAt time.Time, err error)
+	Verify(token string) (AccessClaims, error)
+}
+
+// RefreshTokens makes opaque refresh tokens and the hashes they are stored as.
+type RefreshTokens interface {
+	New() (token, hash string, err error)
+	Hash(token string) string
+}
+
+// Notifier hears about notable events, for Sentry. It must not block.
+type Notifier interface {
+	Notify(ctx context.Context, action string, actorID, entityID int64)
+}
+
+// Config holds the service's tunables; zero values take the SPEC's defaults.
+type Config struct {
+	AccessTTL        time.Duration // default 15m
+	SessionTTL       time.Duration // absolute, default 12h
+	SessionIdle      time.Duration // default 30m
+	ThrottleMax      int           // failures per account per window, default 5
+	ThrottleWindow   time.Duration // default 15m
+	IPThrottleMax    int           // failures per client address per window, default 50
+	IPThrottleWindow time.Duration // default 15m
+}
+
+func (c *Config) defaults() {
+	set := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	set(&c.AccessTTL, 15*time.Minute)
+	set(&c.SessionTTL, 12*time.Hour)
+	set(&c.SessionIdle, 30*time.Minute)
+	set(&c.ThrottleWindow, 15*time.Minute)
+	set(&c.IPThrottleWindow, 15*time.Minute)
+	if c.ThrottleMax <= 0 {
+		c.ThrottleMax = 5
+	}
+	if c.IPThrottleMax <= 0 {
+		c.IPThrottleMax = 50
+	}
+}
+
+// Deps are what the service is built from.
+type Deps struct {
+	Store            Store
+	Hasher           PasswordHasher
+	Tokens           TokenCodec
+	Refresh          RefreshTokens
+	IsCommonPassword func(string) bool
+	Notifier         Notifier         // optional
+	Now              func() time.Time // optional; time.Now by default
+	Config           Config
+}
+
+// Service applies every business rule and permission check of the product. The
+// CLI in local mode and the HTTP server both call it; nothing above it checks
+// a role.
+type Service struct {
+	store    Store
+	hasher   PasswordHasher
+	tokens   TokenCodec
+	refresh  RefreshTokens
+	common   func(string) bool
+	notifier Notifier
+	clock    func() time.Time
+	cfg      Config
+}
+
+// NewService builds a Service.
+func NewService(d Deps) *Service {
+	d.Config.defaults()
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	return &Service{
+		store: d.Store, hasher: d.Hasher, tokens: d.Tokens, refresh: d.Refresh,
+		common: d.IsCommonPassword, notifier: d.Notifier, clock: d.Now, cfg: d.Config,
+	}
+}
+
+// now is the current time in UTC at the second, the precision of every stored
+// timestamp.
+func (s *Service) now() time.Time { return s.clock().UTC().Truncate(time.Second) }
+
+type ctxKey int
+
+const (
+	keyToken ctxKey = iota
+	keyActor
+	keyAddr
+)
+
+// Actor is the authenticated employee behind a request, as read from the
+// database on this request.
+type Actor struct {
+	Employee
+	SessionID int64
+}
+
+// WithAccessToken returns a context carrying the caller's access token; the
+// service authenticates it on the first call that needs an actor.
+func WithAccessToken(ctx context.Context, token string) context.Context {
+	return context.WithValue(ctx, keyToken, token)
+}
+
+// WithActor returns a context carrying an already authenticated actor.
+func WithActor(ctx context.Context, a Actor) context.Context {
+	return context.WithValue(ctx, keyActor, a)
+}
+
+// WithClientAddr records the caller's network address for the audit trail.
+func WithClientAddr(ctx context.Context, addr string) context.Context {
+	return context.WithValue(ctx, keyAddr, addr)
+}
+
+func clientAddr(ctx context.Context) *string {
+	if a, ok := ctx.Value(keyAddr).(string); ok && a != "" {
+		return &a
+	}
+	return nil
+}
+
+var errNoSession = &Error{Code: CodeUnauthenticated, Message: "you are not logged in; log in with `epicevents login`"}
+
+// session returns the actor of ctx. Unless forPasswordChange, an employee
+// with a temporary password is refused until they choose their own.
+func (s *Service) session(ctx context.Context, forPasswordChange bool) (Actor, error) {
+	a, ok := ctx.Value(keyActor).(Actor)
+	if !ok {
+		tok, _ := ctx.Value(keyToken).(string)
+		if tok == "" {
+			return Actor{}, errNoSession
+		}
+		var err error
+		if a, err = s.Authenticate(ctx, tok); err != nil {
+			return Actor{}, err
+		}
+	}
+	if a.MustChangePassword && !forPasswordChange {
+		return Actor{}, &Error{Code: CodeUnauthenticated, Reason: "password_change",
+			Message: "your password is temporary; change your password with `epicevents passwd`"}
+	}
+	return a, nil
+}
+
+// authorize returns the actor if their role may perform a at all.
+func (s *Service) authorize(ctx context.Context, a Action) (Actor, error) {
+	actor, err := s.session(ctx, false)
+	if err != nil {
+		return Actor{}, err
+	}
+	if !RoleMayEver(actor.Role, a) {
+		return Actor{}, forbidden(actor.Role, a)
+	}
+	return actor, nil
+}
+
+// check refuses unless actor may perform a, owning the object or not.
+func check(actor Actor, a Action, owner bool) error {
+	if Allowed(actor.Role, a, owner) {
+		return nil
+	}
+	return forbidden(actor.Role, a)
+}
+
+var actionText = map[Action]string{
+	ActManageEmployees:  "manage employees",
+	ActCreateClient:     "create clients (SALES only)",
+	ActUpdateClient:     "update this client (SALES update only their own clients)",
+	ActReassignClient:   "reassign clients (MANAGEMENT only)",
+	ActCreateContract:   "create contracts (MANAGEMENT only)",
+	ActUpdateContract:   "change this contract (SALES change only the contracts whose sales contact they are)",
+	ActReassignContract: "reassign contracts (MANAGEMENT only)",
+	ActCreateEvent:      "create an event on this contract (only its sales contact may)",
+	ActUpdateEvent:      "update this event (SUPPORT update only the events assigned to them)",
+	ActAssignSupport:    "assign support (MANAGEMENT only)",
+	ActReadAudit:        "read the audit log (MANAGEMENT only)",
+}
+
+func forbidden(r Role, a Action) *Error {
+	what := actionText[a]
+	if what == "" {
+		what = string(a)
+	}
+	return Errorf(CodeForbidden, "permission denied: as %s you cannot %s", r, what)
+}
+
+// audit writes one audit entry with q, in the caller's transaction.
+func (s *Service) audit(ctx context.Context, q Queries, actor *Actor, action, entity string, id int64, changes map[string]Change) error {
+	e := AuditEntry{At: s.now(), Action: action, Entity: entity, Changes: changes, ClientAddr: clientAddr(ctx)}
+	if id != 0 {
+		e.EntityID = &id
+	}
+	if actor != nil {
+		e.ActorID, e.ActorEmail = &actor.ID, &actor.Email
+	}
+	if err := q.InsertAudit(ctx, e); err != nil {
+		return fmt.Errorf("audit %s: %w", action, err)
+	}
+	return nil
+}
+
+func (s *Service) notify(ctx context.Context, action string, actor Actor, id int64) {
+	if s.notifier != nil {
+		s.notifier.Notify(ctx, action, actor.ID, id)
+	}
+}
+
+// ignoredInDiff are fields that change with every write or are derived from
+// another field, so they would only add noise to the audit trail.
+var ignoredInDiff = map[string]bool{"updated_at": true, "sales_contact_name": true,
+	"support_contact_name": true, "client_name": true, "client_email": true, "client_phone": true}
+
+// diff returns the fields of two JSON-shaped values that differ, as
+// before → after. A nil before (creation) or after (deletion) reports every field.
+func diff(before, after any) map[string]Change {
+	b, a := fields(before), fields(after)
+	out := map[string]Change{}
+	for k := range maps.Keys(a) {
+		if !ignoredInDiff[k] && !reflect.DeepEqual(a[k], b[k]) {
+			out[k] = Change{b[k], a[k]}
+		}
+	}
+	for k := range maps.Keys(b) {
+		if _, ok := a[k]; !ok && !ignoredInDiff[k] {
+			out[k] = Change{b[k], nil}
+		}
+	}
+	return out
+}
+
+func fields(v any) map[string]any {
+	if v == nil {
+		return map[string]any{}
+	}
+	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer && rv.IsNil() {
+		return map[string]any{}
+	}
+	raw, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("crm: audit values must marshal: %v", err)) // our own types always do
+	}
+	m := map[string]any{}
+	_ = json.Unmarshal(raw, &m)
+	return m
+}

@@ -1,0 +1,234 @@
+package crm
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseCents(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want Cents
+		ok   bool
+	}{
+		{"1500", 150000, true},
+		{"1500.5", 150050, true},
+		{"1500.50", 150050, true},
+		{"0", 0, true},
+		{"0.01", 1, true},
+		{" 12.3 ", 1230, true},
+		{"100000000", MaxAmount, true},
+		{"100000000.00", MaxAmount, true},
+		{"100000000.01", 0, false},
+		{"1500.505", 0, false},
+		{"-1", 0, false},
+		{"+1", 0, false},
+		{"1e3", 0, false},
+		{"1,5", 0, false},
+		{".5", 0, false},
+		{"5.", 0, false},
+		{"", 0, false},
+		{"abc", 0, false},
+		{"99999999999999999999", 0, false},
+		{"NaN", 0, false},
+	} {
+		got, err := ParseCents(tc.in)
+		if (err == nil) != tc.ok || got != tc.want {
+			t.Errorf("ParseCents(%q) = %v, %v; want %v, ok=%v", tc.in, got, err, tc.want, tc.ok)
+		}
+	}
+}
+
+func TestCentsString(t *testing.T) {
+	for c, want := range map[Cents]string{0: "0.00", 5: "0.05", 150050: "1500.50", MaxAmount: "100000000.00", -150: "-1.50"} {
+		if got := c.String(); got != want {
+			t.Errorf("%d.String() = %q, want %q", int64(c), got, want)
+		}
+	}
+}
+
+func FuzzParseCents(f *testing.F) {
+	for _, s := range []string{"1500", "1500.5", "1500.50", "0.01", "-1", "1e3", "100000000.01", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		c, err := ParseCents(s)
+		if err != nil {
+			return
+		}
+		if c < 0 || c > MaxAmount {
+			t.Fatalf("ParseCents(%q) = %d, out of range", s, c)
+		}
+		back, err := ParseCents(c.String())
+		if err != nil || back != c {
+			t.Fatalf("round trip of %q: %s → %d, %v", s, c, back, err)
+		}
+	})
+}
+
+func TestNormalizePhone(t *testing.T) {
+	for _, tc := range []struct {
+		in, want string
+		ok       bool
+	}{
+		{"+678 123 456 78", "+67812345678", true},
+		{"+1 234 567 8901", "+12345678901", true},
+		{"+666 12345", "+66612345", true},
+		{"+33 6.12.34.56.78", "+33612345678", true},
+		{"+1 (234) 567-8901", "+12345678901", true},
+		{"+123456", "+123456", true},
+		{"+12345", "", false},
+		{"+1234567890123456", "", false},
+		{"0612345678", "", false},
+		{"+33 6 12 34 56 78 ", "+33612345678", true},
+		{"+33--612345678", "", false},
+		{"+33 6x12345678", "", false},
+		{"+", "", false},
+		{"+123456-", "", false},
+	} {
+		got, ok := NormalizePhone(tc.in)
+		if ok != tc.ok || got != tc.want {
+			t.Errorf("NormalizePhone(%q) = %q, %v; want %q, %v", tc.in, got, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+func TestFormatPhone(t *testing.T) {
+	for in, want := range map[string]string{
+		"+33612345678": "+33 6 12 34 56 78",
+		"+12345678901": "+1 234-567-8901",
+		"+67812345678": "+67812345678", // Vanuatu numbers have 7 digits: shown as stored
+		"+66612345":    "+66612345",
+	} {
+		if got := FormatPhone(in); got != want {
+			t.Errorf("FormatPhone(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestValidation(t *testing.T) {
+	long := strings.Repeat("a", 101)
+	for _, tc := range []struct {
+		name  string
+		check func(v *Validator)
+		field string // "" = valid
+	}{
+		{"name ok", func(v *Validator) { text(v, "first_name", "  Kevin ", 1, MaxNameLen, false) }, ""},
+		{"name empty", func(v *Validator) { text(v, "first_name", "   ", 1, MaxNameLen, false) }, "first_name"},
+		{"name too long", func(v *Validator) { text(v, "first_name", long, 1, MaxNameLen, false) }, "first_name"},
+		{"name 100 runes", func(v *Validator) { text(v, "first_name", strings.Repeat("é", 100), 1, MaxNameLen, false) }, ""},
+		{"name control", func(v *Validator) { text(v, "first_name", "Ke\x1bvin", 1, MaxNameLen, false) }, "first_name"},
+		{"notes newline", func(v *Validator) { text(v, "notes", "a\nb", 0, MaxNotesLen, true) }, ""},
+		{"name newline", func(v *Validator) { text(v, "last_name", "a\nb", 1, MaxNameLen, false) }, "last_name"},
+		{"email ok", func(v *Validator) { email(v, "email", "Kevin@Startup.io") }, ""},
+		{"email no at", func(v *Validator) { email(v, "email", "kevin.startup.io") }, "email"},
+		{"email display name", func(v *Validator) { email(v, "email", "Kevin <kevin@startup.io>") }, "email"},
+		{"email no dot", func(v *Validator) { email(v, "email", "kevin@localhost") }, "email"},
+		{"email too long", func(v *Validator) { email(v, "email", strings.Repeat("a", 250)+"@x.io") }, "email"},
+		{"role ok", func(v *Validator) { validRole(v, "role", "sales") }, ""},
+		{"role bad", func(v *Validator) { validRole(v, "role", "CEO") }, "role"},
+	} {
+		var v Validator
+		tc.check(&v)
+		err := v.Err()
+		if tc.field == "" && err != nil {
+			t.Errorf("%s: unexpected %v", tc.name, err)
+		}
+		if tc.field != "" {
+			e, ok := AsError(err)
+			if !ok || e.Code != CodeInvalid || e.Fields[0].Field != tc.field {
+				t.Errorf("%s: got %v, want invalid %s", tc.name, err, tc.field)
+			}
+		}
+	}
+}
+
+func TestCheckPassword(t *testing.T) {
+	common := func(s string) bool { return s == "passwordpassword" }
+	for _, tc := range []struct {
+		pw string
+		ok bool
+	}{
+		{"correct horse battery", true},
+		{"short", false},
+		{strings.Repeat("x", 129), false},
+		{strings.Repeat("é", 15), true},
+		{"ada@epicevents.example", false},
+		{"passwordpassword", false},
+	} {
+		err := CheckPassword("password", tc.pw, "ada@epicevents.example", common)
+		if (err == nil) != tc.ok {
+			t.Errorf("CheckPassword(%q) = %v, want ok=%v", tc.pw, err, tc.ok)
+		}
+	}
+}
+
+func TestParseDateTime(t *testing.T) {
+	paris, _ := time.LoadLocation("Europe/Paris")
+	for _, tc := range []struct {
+		in   string
+		want string
+		ok   bool
+	}{
+		{"2023-06-04 13:00", "2023-06-04T11:00:00Z", true},
+		{"2023-06-04T13:00:00+02:00", "2023-06-04T11:00:00Z", true},
+		{"2023-06-04T13:00:00Z", "2023-06-04T13:00:00Z", true},
+		{"2023-03-26 02:30", "", false}, // DST gap in Paris
+		{"2023-02-30 10:00", "", false},
+		{"2023-06-04", "", false},
+		{"04/06/2023 13:00", "", false},
+		{"2023-06-04 25:00", "", false},
+	} {
+		got, err := ParseDateTime(tc.in, paris)
+		if (err == nil) != tc.ok || (tc.ok && got.Format(time.RFC3339) != tc.want) {
+			t.Errorf("ParseDateTime(%q) = %v, %v; want %s ok=%v", tc.in, got, err, tc.want, tc.ok)
+		}
+	}
+}
+
+func TestParseBound(t *testing.T) {
+	paris, _ := time.LoadLocation("Europe/Paris")
+	from, err := ParseBound("2023-06-04", paris, false)
+	to, err2 := ParseBound("2023-06-04", paris, true)
+	if err != nil || err2 != nil {
+		t.Fatal(err, err2)
+	}
+	if from.Format(time.RFC3339) != "2023-06-03T22:00:00Z" || to.Format(time.RFC3339) != "2023-06-04T21:59:59Z" {
+		t.Errorf("whole day = %s … %s", from, to)
+	}
+	if _, err := ParseBound("yesterday", paris, false); err == nil {
+		t.Error("want an error")
+	}
+}
+
+func FuzzParseDateTime(f *testing.F) {
+	for _, s := range []string{"2023-06-04 13:00", "2023-06-04T13:00:00+02:00", "2023-03-26 02:30", "", "2023-13-01 00:00"} {
+		f.Add(s)
+	}
+	paris, _ := time.LoadLocation("Europe/Paris")
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := ParseDateTime(s, paris)
+		if err != nil {
+			return
+		}
+		if got.Location() != time.UTC || got.Nanosecond() != 0 {
+			t.Fatalf("ParseDateTime(%q) = %v: not UTC at the second", s, got)
+		}
+	})
+}
+
+func TestDiff(t *testing.T) {
+	before := &Client{ID: 1, FirstName: "Kevin", Email: "k@x.io", SalesContactName: "A"}
+	after := &Client{ID: 1, FirstName: "Kev", Email: "k@x.io", SalesContactName: "B", UpdatedAt: time.Now()}
+	d := diff(before, after)
+	if len(d) != 1 || d["first_name"] != (Change{"Kevin", "Kev"}) {
+		t.Errorf("diff = %v", d)
+	}
+	if created := diff(nil, after); created["first_name"] != (Change{nil, "Kev"}) {
+		t.Errorf("creation diff = %v", created)
+	}
+	if deleted := diff(before, nil); deleted["email"] != (Change{"k@x.io", nil}) {
+		t.Errorf("deletion diff = %v", deleted)
+	}
+}
