@@ -65,7 +65,10 @@ func newWorld(t *testing.T, engine string) *world {
 	}
 	w.ids["mgr"] = boss.ID
 	w.mgr = w.login("ada@epic.example")
-	for _, e := range []struct{ key, first, last string; role crm.Role }{
+	for _, e := range []struct {
+		key, first, last string
+		role             crm.Role
+	}{
 		{"mgr2", "Grace", "Hopper", crm.RoleManagement},
 		{"sales", "Bill", "Boquet", crm.RoleSales},
 		{"sales2", "Sam", "Seller", crm.RoleSales},
