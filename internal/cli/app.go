@@ -156,8 +156,9 @@ then ` + "`epicevents login`" + `.
 	root.AddCommand(
 		a.initCmd(), a.migrateCmd(),
 		a.loginCmd(), a.logoutCmd(), a.whoamiCmd(), a.passwdCmd(),
-		a.employeesCmd(), a.clientsCmd(), a.contractsCmd(), a.eventsCmd(), a.auditCmd(),
+		a.employeesCmd(), a.clientsCmd(), a.contractsCmd(), a.eventsCmd(), a.auditCmd(), a.versionCmd(),
 	)
+	a.completionExamples(root)
 	return root
 }
 
@@ -313,4 +314,19 @@ func parseID(field, s string) (int64, error) {
 		return 0, crm.Invalid(field, fmt.Sprintf("%q is not an id (a positive whole number)", s))
 	}
 	return id, nil
+}
+
+// completionExamples gives cobra's completion commands an example each, like
+// every other command.
+func (a *App) completionExamples(root *cobra.Command) {
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() != "completion" {
+			continue
+		}
+		c.Example = "  epicevents completion bash > /etc/bash_completion.d/epicevents\n  epicevents completion zsh > \"${fpath[1]}/_epicevents\""
+		for _, sub := range c.Commands() {
+			sub.Example = "  epicevents completion " + sub.Name() + " --help"
+		}
+	}
 }
