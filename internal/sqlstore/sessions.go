@@ -1,0 +1,137 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/epicevents/epicevents/internal/crm"
+)
+
+const selectSession = `SELECT id, employee_id, created_at, last_used_at, expires_at, revoked_at,
+	client_addr FROM sessions`
+
+// CreateSession inserts s (its id is ignored) with its first refresh token,
+// atomically.
+func (q *queries) CreateSession(ctx context.Context, s crm.Session, refreshHash string) (crm.Session, error) {
+	err := q.atomic(ctx, func(q *queries) error {
+		err := q.queryRow(ctx, `INSERT INTO sessions (employee_id, created_at, last_used_at, expires_at,
+			revoked_at, client_addr) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
+			s.EmployeeID, s.CreatedAt, s.LastUsedAt, s.ExpiresAt, s.RevokedAt, s.ClientAddr,
+		).Scan(&s.ID)
+		if err != nil {
+			return translate(err, "create", "session")
+		}
+		return q.AddRefreshToken(ctx, s.ID, refreshHash, s.CreatedAt)
+	})
+	if err != nil {
+		return crm.Session{}, err
+	}
+	return q.GetSession(ctx, s.ID)
+}
+
+// GetSession reads one session.
+func (q *queries) GetSession(ctx context.Context, id int64) (crm.Session, error) {
+	var s crm.Session
+	err := q.queryRow(ctx, selectSession+" WHERE id = ?", id).Scan(&s.ID, &s.EmployeeID,
+		timeDest{&s.CreatedAt}, timeDest{&s.LastUsedAt}, timeDest{&s.ExpiresAt},
+		nullTimeDest{&s.RevokedAt}, &s.ClientAddr)
+	return s, getErr(err, "session", crm.NotFound("session", id))
+}
+
+// TouchSession records that the session was used at at.
+func (q *queries) TouchSession(ctx context.Context, id int64, at time.Time) error {
+	res, err := q.exec(ctx, "UPDATE sessions SET last_used_at = ? WHERE id = ?", at, id)
+	return affected(res, err, "update", "session", crm.NotFound("session", id))
+}
+
+// errUnknownRefreshToken is returned for a refresh token hash that was never
+// stored (or whose session is gone).
+func errUnknownRefreshToken() error {
+	return &crm.Error{Code: crm.CodeNotFound, Message: "the refresh token is unknown; log in again"}
+}
+
+// UseRefreshToken marks the token as used. The conditional UPDATE is atomic on
+// both engines: of concurrent callers, exactly one changes the row and gets
+// fresh; the others find it used.
+func (q *queries) UseRefreshToken(ctx context.Context, hash string, at time.Time) (int64, bool, error) {
+	var sessionID int64
+	err := q.queryRow(ctx, "UPDATE refresh_tokens SET used_at = ? WHERE hash = ? AND used_at IS NULL RETURNING session_id",
+		at, hash).Scan(&sessionID)
+	if err == nil {
+		return sessionID, true, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return 0, false, translate(err, "use", "refresh token")
+	}
+	err = q.queryRow(ctx, "SELECT session_id FROM refresh_tokens WHERE hash = ?", hash).Scan(&sessionID)
+	if err != nil {
+		return 0, false, getErr(err, "refresh token", errUnknownRefreshToken())
+	}
+	return sessionID, false, nil
+}
+
+// AddRefreshToken stores the hash of a new refresh token of the session.
+func (q *queries) AddRefreshToken(ctx context.Context, sessionID int64, hash string, at time.Time) error {
+	_, err := q.exec(ctx, "INSERT INTO refresh_tokens (hash, session_id, created_at) VALUES (?, ?, ?)",
+		hash, sessionID, at)
+	return translate(err, "create", "refresh token")
+}
+
+// RevokeSession ends the session; revoking it again keeps the first time.
+func (q *queries) RevokeSession(ctx context.Context, id int64, at time.Time) error {
+	res, err := q.exec(ctx, "UPDATE sessions SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?", at, id)
+	return affected(res, err, "revoke", "session", crm.NotFound("session", id))
+}
+
+// RevokeEmployeeSessions ends every session of the employee still open.
+func (q *queries) RevokeEmployeeSessions(ctx context.Context, employeeID int64, at time.Time) error {
+	_, err := q.exec(ctx, "UPDATE sessions SET revoked_at = ? WHERE employee_id = ? AND revoked_at IS NULL",
+		at, employeeID)
+	return translate(err, "revoke", "session")
+}
+
+// RecordLoginFailure records a failed login for key at at.
+func (q *queries) RecordLoginFailure(ctx context.Context, key string, at time.Time) error {
+	_, err := q.exec(ctx, "INSERT INTO login_failures (key, at) VALUES (?, ?)", key, at)
+	return translate(err, "record", "login failure")
+}
+
+// LoginFailures counts the failures for key at or after since and returns the
+// time of the oldest (zero when there is none).
+func (q *queries) LoginFailures(ctx context.Context, key string, since time.Time) (int, time.Time, error) {
+	var (
+		n      int
+		oldest *time.Time
+	)
+	err := q.queryRow(ctx, "SELECT count(*), min(at) FROM login_failures WHERE key = ? AND at >= ?", key, since).
+		Scan(&n, nullTimeDest{&oldest})
+	if err != nil || oldest == nil {
+		return n, time.Time{}, translate(err, "count", "login failure")
+	}
+	return n, *oldest, nil
+}
+
+// ClearLoginFailures forgets the failures for key, after a successful login.
+func (q *queries) ClearLoginFailures(ctx context.Context, key string) error {
+	_, err := q.exec(ctx, "DELETE FROM login_failures WHERE key = ?", key)
+	return translate(err, "delete", "login failure")
+}
+
+// GetSetting reads a setting; CodeNotFound when it is not set.
+func (q *queries) GetSetting(ctx context.Context, key string) (string, error) {
+	var v string
+	err := q.queryRow(ctx, "SELECT value FROM settings WHERE key = ?", key).Scan(&v)
+	return v, getErr(err, "setting", crm.Errorf(crm.CodeNotFound, "the setting %s is not set", key))
+}
+
+// PutSettingIfAbsent stores value unless key is set, and returns the value
+// stored; of concurrent callers, all get the first one's value.
+func (q *queries) PutSettingIfAbsent(ctx context.Context, key, value string) (string, error) {
+	_, err := q.exec(ctx, "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING", key, value)
+	if err != nil {
+		return "", translate(err, "create", "setting")
+	}
+	return q.GetSetting(ctx, key)
+}
