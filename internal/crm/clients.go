@@ -99,6 +99,9 @@ func (s *Service) UpdateClient(ctx context.Context, id int64, p ClientPatch) (Cl
 		if err != nil {
 			return err
 		}
+		if err := checkVersion(ctx, "client", id, before.Version); err != nil {
+			return err
+		}
 		if err := check(actor, ActUpdateClient, before.SalesContactID == actor.ID); err != nil {
 			return err
 		}
@@ -121,6 +124,9 @@ func (s *Service) ReassignClient(ctx context.Context, id, salesContactID int64) 
 	err = s.store.InTx(ctx, func(q Queries) error {
 		before, err := q.GetClient(ctx, id)
 		if err != nil {
+			return err
+		}
+		if err := checkVersion(ctx, "client", id, before.Version); err != nil {
 			return err
 		}
 		if _, err := assignee(ctx, q, "sales_contact_id", salesContactID, RoleSales); err != nil {

@@ -95,6 +95,9 @@ func (s *Service) UpdateContract(ctx context.Context, id int64, p ContractPatch)
 		if err != nil {
 			return err
 		}
+		if err := checkVersion(ctx, "contract", id, before.Version); err != nil {
+			return err
+		}
 		if err := check(actor, ActUpdateContract, before.SalesContactID == actor.ID); err != nil {
 			return err
 		}
@@ -138,6 +141,9 @@ func (s *Service) SignContract(ctx context.Context, id int64) (Contract, error) 
 		if err != nil {
 			return err
 		}
+		if err := checkVersion(ctx, "contract", id, before.Version); err != nil {
+			return err
+		}
 		if err := check(actor, ActUpdateContract, before.SalesContactID == actor.ID); err != nil {
 			return err
 		}
@@ -167,6 +173,9 @@ func (s *Service) ReassignContract(ctx context.Context, id, salesContactID int64
 	err = s.store.InTx(ctx, func(q Queries) error {
 		before, err := q.GetContract(ctx, id)
 		if err != nil {
+			return err
+		}
+		if err := checkVersion(ctx, "contract", id, before.Version); err != nil {
 			return err
 		}
 		if _, err := assignee(ctx, q, "sales_contact_id", salesContactID, RoleSales); err != nil {

@@ -105,6 +105,9 @@ func (s *Service) UpdateEmployee(ctx context.Context, id int64, p EmployeePatch)
 		if err != nil {
 			return err
 		}
+		if err := checkVersion(ctx, "employee", id, before.Version); err != nil {
+			return err
+		}
 		roleChange := p.Role != nil && *p.Role != before.Role
 		if roleChange {
 			if err := s.checkRoleChange(ctx, q, actor, before, now); err != nil {
@@ -227,6 +230,9 @@ func (s *Service) Deactivate(ctx context.Context, id int64, reassignTo *int64) (
 		if err != nil {
 			return err
 		}
+		if err := checkVersion(ctx, "employee", id, before.Version); err != nil {
+			return err
+		}
 		if !before.Active {
 			return Errorf(CodeConflict, "employee %d is already deactivated", id)
 		}
@@ -302,6 +308,9 @@ func (s *Service) Reactivate(ctx context.Context, id int64) (Employee, error) {
 		if err != nil {
 			return err
 		}
+		if err := checkVersion(ctx, "employee", id, before.Version); err != nil {
+			return err
+		}
 		if before.Active {
 			return Errorf(CodeConflict, "employee %d is already active", id)
 		}
@@ -330,6 +339,9 @@ func (s *Service) DeleteEmployee(ctx context.Context, id int64) error {
 	return s.store.InTx(ctx, func(q Queries) error {
 		before, err := q.GetEmployee(ctx, id)
 		if err != nil {
+			return err
+		}
+		if err := checkVersion(ctx, "employee", id, before.Version); err != nil {
 			return err
 		}
 		if err := s.keepLastManager(ctx, q, before, "delete"); err != nil {

@@ -133,6 +133,9 @@ func (s *Service) UpdateEvent(ctx context.Context, id int64, p EventPatch) (Even
 		if err != nil {
 			return err
 		}
+		if err := checkVersion(ctx, "event", id, before.Version); err != nil {
+			return err
+		}
 		owner := before.SupportContactID != nil && *before.SupportContactID == actor.ID
 		if err := check(actor, ActUpdateEvent, owner); err != nil {
 			return err
@@ -182,6 +185,9 @@ func (s *Service) setSupport(ctx context.Context, id int64, supportID *int64, ac
 	err = s.store.InTx(ctx, func(q Queries) error {
 		before, err := q.GetEvent(ctx, id)
 		if err != nil {
+			return err
+		}
+		if err := checkVersion(ctx, "event", id, before.Version); err != nil {
 			return err
 		}
 		if supportID != nil {

@@ -112,6 +112,7 @@ const (
 	keyToken ctxKey = iota
 	keyActor
 	keyAddr
+	keyIfMatch
 )
 
 // Actor is the authenticated employee behind a request, as read from the
@@ -135,6 +136,22 @@ func WithActor(ctx context.Context, a Actor) context.Context {
 // WithClientAddr records the caller's network address for the audit trail.
 func WithClientAddr(ctx context.Context, addr string) context.Context {
 	return context.WithValue(ctx, keyAddr, addr)
+}
+
+// WithIfMatch makes the next change fail with CodeStale unless the row is
+// still at version: the If-Match of the HTTP API.
+func WithIfMatch(ctx context.Context, version int64) context.Context {
+	return context.WithValue(ctx, keyIfMatch, version)
+}
+
+// checkVersion refuses a change to a row that changed since the caller read it.
+// It runs inside the change's transaction, after the row is locked, so that
+// of several writers holding the same version exactly one wins.
+func checkVersion(ctx context.Context, entity string, id, current int64) error {
+	if want, ok := ctx.Value(keyIfMatch).(int64); ok && want != current {
+		return Errorf(CodeStale, "%s %d changed since you read it; read it again and retry", entity, id)
+	}
+	return nil
 }
 
 func clientAddr(ctx context.Context) *string {

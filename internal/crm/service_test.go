@@ -582,3 +582,45 @@ func TestNotAuthenticated(t *testing.T) {
 		}
 	})
 }
+
+// TestIfMatch checks optimistic concurrency: of many writers that read the
+// same version, exactly one wins and the others are told the row is stale.
+func TestIfMatch(t *testing.T) {
+	testdb.ForEach(t, func(t *testing.T, engine string) {
+		w := newWorld(t, engine)
+		client, _ := w.deal(false)
+		if client.Version != 1 {
+			t.Fatalf("new client at version %d", client.Version)
+		}
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		wins, stale := 0, 0
+		for i := range 30 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				ctx := crm.WithIfMatch(w.mgr, client.Version)
+				_, err := w.svc.UpdateClient(ctx, client.ID, crm.ClientPatch{CompanyName: str("Company " + strings.Repeat("x", i))})
+				mu.Lock()
+				defer mu.Unlock()
+				switch crm.ErrorCode(err) {
+				case "":
+					wins++
+				case crm.CodeStale:
+					stale++
+				default:
+					t.Errorf("update: %v", err)
+				}
+			}()
+		}
+		wg.Wait()
+		if wins != 1 || stale != 29 {
+			t.Fatalf("%d won, %d stale; want 1 and 29", wins, stale)
+		}
+		now := must[crm.Client](t)(w.svc.GetClient(w.mgr, client.ID))
+		if now.Version != 2 {
+			t.Fatalf("version %d after one change", now.Version)
+		}
+		must[crm.Client](t)(w.svc.UpdateClient(crm.WithIfMatch(w.mgr, now.Version), client.ID, crm.ClientPatch{FirstName: str("Kev")}))
+	})
+}

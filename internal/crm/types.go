@@ -31,6 +31,8 @@ type Employee struct {
 	CreatedAt     time.Time  `json:"created_at"`
 	UpdatedAt     time.Time  `json:"updated_at"`
 	DeactivatedAt *time.Time `json:"deactivated_at"`
+	// Version counts the changes to the row; the API shows it as the ETag.
+	Version int64 `json:"-"`
 	// MustChangePassword is set by set-password: the employee may only run
 	// passwd and logout until they choose their own password.
 	MustChangePassword bool `json:"-"`
@@ -51,6 +53,8 @@ type Client struct {
 	SalesContactName string    `json:"sales_contact_name"`
 	CreatedAt        time.Time `json:"created_at"`
 	UpdatedAt        time.Time `json:"updated_at"`
+	// Version counts the changes to the row; the API shows it as the ETag.
+	Version int64 `json:"-"`
 }
 
 // Contract is a client's contract; its sales contact follows the client's.
@@ -66,6 +70,8 @@ type Contract struct {
 	SignedAt         *time.Time `json:"signed_at"`
 	CreatedAt        time.Time  `json:"created_at"`
 	UpdatedAt        time.Time  `json:"updated_at"`
+	// Version counts the changes to the row; the API shows it as the ETag.
+	Version int64 `json:"-"`
 }
 
 // Event is an event organised under a signed contract.
@@ -89,6 +95,8 @@ type Event struct {
 	// SalesContactID is the sales contact of the event's contract; it decides
 	// who may create events on it and what --mine selects for SALES.
 	SalesContactID int64 `json:"-"`
+	// Version counts the changes to the row; the API shows it as the ETag.
+	Version int64 `json:"-"`
 }
 
 // Change is one field's value before and after a change, as [before, after].

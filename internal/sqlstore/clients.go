@@ -9,13 +9,13 @@ import (
 )
 
 const selectClient = `SELECT c.id, c.first_name, c.last_name, c.email, c.phone, c.company_name,
-	c.sales_contact_id, s.first_name || ' ' || s.last_name, c.created_at, c.updated_at
+	c.sales_contact_id, s.first_name || ' ' || s.last_name, c.created_at, c.updated_at, c.version
 	FROM clients c JOIN employees s ON s.id = c.sales_contact_id`
 
 func scanClient(r rowScanner) (crm.Client, error) {
 	var c crm.Client
 	err := r.Scan(&c.ID, &c.FirstName, &c.LastName, &c.Email, &c.Phone, &c.CompanyName,
-		&c.SalesContactID, &c.SalesContactName, timeDest{&c.CreatedAt}, timeDest{&c.UpdatedAt})
+		&c.SalesContactID, &c.SalesContactName, timeDest{&c.CreatedAt}, timeDest{&c.UpdatedAt}, &c.Version)
 	return c, err
 }
 
@@ -108,7 +108,7 @@ func (q *queries) ReassignClient(ctx context.Context, id, salesContactID int64, 
 		if err := q.update(ctx, "clients", "client", id, a); err != nil {
 			return err
 		}
-		_, err := q.exec(ctx, "UPDATE contracts SET sales_contact_id = ?, updated_at = ? WHERE client_id = ?",
+		_, err := q.exec(ctx, "UPDATE contracts SET sales_contact_id = ?, updated_at = ?, version = version + 1 WHERE client_id = ?",
 			salesContactID, at, id)
 		if err != nil {
 			return translate(err, "update", "contract")

@@ -9,7 +9,7 @@ import (
 
 const selectContract = `SELECT k.id, k.client_id, cl.first_name || ' ' || cl.last_name,
 	k.sales_contact_id, s.first_name || ' ' || s.last_name, k.total_amount, k.amount_due,
-	k.signed, k.signed_at, k.created_at, k.updated_at
+	k.signed, k.signed_at, k.created_at, k.updated_at, k.version
 	FROM contracts k
 	JOIN clients cl ON cl.id = k.client_id
 	JOIN employees s ON s.id = k.sales_contact_id`
@@ -18,7 +18,7 @@ func scanContract(r rowScanner) (crm.Contract, error) {
 	var c crm.Contract
 	err := r.Scan(&c.ID, &c.ClientID, &c.ClientName, &c.SalesContactID, &c.SalesContactName,
 		&c.TotalAmount, &c.AmountDue, &c.Signed, nullTimeDest{&c.SignedAt},
-		timeDest{&c.CreatedAt}, timeDest{&c.UpdatedAt})
+		timeDest{&c.CreatedAt}, timeDest{&c.UpdatedAt}, &c.Version)
 	return c, err
 }
 

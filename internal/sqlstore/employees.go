@@ -8,14 +8,14 @@ import (
 )
 
 const employeeColumns = `e.id, e.first_name, e.last_name, e.email, e.role, e.active,
-	e.must_change_password, e.created_at, e.updated_at, e.deactivated_at`
+	e.must_change_password, e.created_at, e.updated_at, e.deactivated_at, e.version`
 
 const selectEmployee = "SELECT " + employeeColumns + " FROM employees e"
 
 func scanEmployee(r rowScanner) (crm.Employee, error) {
 	var e crm.Employee
 	err := r.Scan(&e.ID, &e.FirstName, &e.LastName, &e.Email, &e.Role, &e.Active,
-		&e.MustChangePassword, timeDest{&e.CreatedAt}, timeDest{&e.UpdatedAt}, nullTimeDest{&e.DeactivatedAt})
+		&e.MustChangePassword, timeDest{&e.CreatedAt}, timeDest{&e.UpdatedAt}, nullTimeDest{&e.DeactivatedAt}, &e.Version)
 	return e, err
 }
 
@@ -169,7 +169,7 @@ func (q *queries) EmployeeRefs(ctx context.Context, id int64, now time.Time) (cr
 func (q *queries) MoveSalesPortfolio(ctx context.Context, from, to int64, at time.Time) error {
 	return q.atomic(ctx, func(q *queries) error {
 		for _, table := range []string{"clients", "contracts"} {
-			_, err := q.exec(ctx, "UPDATE "+table+" SET sales_contact_id = ?, updated_at = ? WHERE sales_contact_id = ?", to, at, from)
+			_, err := q.exec(ctx, "UPDATE "+table+" SET sales_contact_id = ?, updated_at = ?, version = version + 1 WHERE sales_contact_id = ?", to, at, from)
 			if err != nil {
 				return translate(err, "reassign", "employee")
 			}
@@ -180,7 +180,7 @@ func (q *queries) MoveSalesPortfolio(ctx context.Context, from, to int64, at tim
 
 // MoveUpcomingEvents gives the events of from that end after now to to.
 func (q *queries) MoveUpcomingEvents(ctx context.Context, from, to int64, now time.Time) error {
-	_, err := q.exec(ctx, "UPDATE events SET support_contact_id = ?, updated_at = ? WHERE support_contact_id = ? AND end_at > ?",
+	_, err := q.exec(ctx, "UPDATE events SET support_contact_id = ?, updated_at = ?, version = version + 1 WHERE support_contact_id = ? AND end_at > ?",
 		to, now, from, now)
 	return translate(err, "reassign", "employee")
 }

@@ -11,7 +11,7 @@ import (
 const selectEvent = `SELECT v.id, v.name, v.contract_id, cl.id, cl.first_name || ' ' || cl.last_name,
 	cl.email, cl.phone, v.start_at, v.end_at, v.support_contact_id,
 	sp.first_name || ' ' || sp.last_name, v.location, v.attendees, v.notes,
-	v.created_at, v.updated_at, k.sales_contact_id
+	v.created_at, v.updated_at, k.sales_contact_id, v.version
 	FROM events v
 	JOIN contracts k ON k.id = v.contract_id
 	JOIN clients cl ON cl.id = k.client_id
@@ -22,7 +22,7 @@ func scanEvent(r rowScanner) (crm.Event, error) {
 	err := r.Scan(&e.ID, &e.Name, &e.ContractID, &e.ClientID, &e.ClientName,
 		&e.ClientEmail, &e.ClientPhone, timeDest{&e.Start}, timeDest{&e.End}, &e.SupportContactID,
 		&e.SupportContactName, &e.Location, &e.Attendees, &e.Notes,
-		timeDest{&e.CreatedAt}, timeDest{&e.UpdatedAt}, &e.SalesContactID)
+		timeDest{&e.CreatedAt}, timeDest{&e.UpdatedAt}, &e.SalesContactID, &e.Version)
 	return e, err
 }
 

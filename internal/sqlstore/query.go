@@ -148,7 +148,8 @@ func (a *assignments) set(col string, v any) {
 // update runs UPDATE table SET … WHERE id = ? and returns notFound when no row
 // has that id.
 func (q *queries) update(ctx context.Context, table, entity string, id int64, a assignments) error {
-	query := "UPDATE " + table + " SET " + strings.Join(a.cols, ", ") + " WHERE id = ?"
+	// Every change bumps the row's version, which the API shows as its ETag.
+	query := "UPDATE " + table + " SET " + strings.Join(a.cols, ", ") + ", version = version + 1 WHERE id = ?"
 	res, err := q.exec(ctx, query, append(a.args, id)...)
 	return affected(res, err, "update", entity, crm.NotFound(entity, id))
 }
