@@ -128,6 +128,13 @@ func WithAccessToken(ctx context.Context, token string) context.Context {
 	return context.WithValue(ctx, keyToken, token)
 }
 
+// AccessToken returns the access token carried by ctx, for a transport that
+// forwards it (the HTTP client of remote mode).
+func AccessToken(ctx context.Context) string {
+	t, _ := ctx.Value(keyToken).(string)
+	return t
+}
+
 // WithActor returns a context carrying an already authenticated actor.
 func WithActor(ctx context.Context, a Actor) context.Context {
 	return context.WithValue(ctx, keyActor, a)
@@ -168,7 +175,7 @@ var errNoSession = &Error{Code: CodeUnauthenticated, Message: "you are not logge
 func (s *Service) session(ctx context.Context, forPasswordChange bool) (Actor, error) {
 	a, ok := ctx.Value(keyActor).(Actor)
 	if !ok {
-		tok, _ := ctx.Value(keyToken).(string)
+		tok := AccessToken(ctx)
 		if tok == "" {
 			return Actor{}, errNoSession
 		}

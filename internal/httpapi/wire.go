@@ -1,0 +1,145 @@
+// Package httpapi is the JSON API of `epicevents serve` (SPEC §5): the Server,
+// whose handlers call crm.Service, and the Client, which implements crm.API
+// against it so that the CLI behaves the same in local and remote mode.
+//
+// This file is the wire contract both sides share.
+package httpapi
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/epicevents/epicevents/internal/crm"
+)
+
+// Prefix is the path prefix of every API route.
+const Prefix = "/api/v1"
+
+// MaxBodyBytes caps request bodies (413 beyond).
+const MaxBodyBytes = 1 << 20
+
+// MaxLimit is the largest page a list answers; DefaultLimit when none is asked.
+const (
+	MaxLimit     = 500
+	DefaultLimit = 100
+)
+
+// ProblemType is the media type of error bodies (RFC 9457).
+const ProblemType = "application/problem+json"
+
+// Problem is an error body. Code and Reason are extensions that carry the
+// crm error code, so that the client rebuilds the same *crm.Error and the CLI
+// exits with the same code as in local mode.
+type Problem struct {
+	Type       string           `json:"type"`
+	Title      string           `json:"title"`
+	Status     int              `json:"status"`
+	Detail     string           `json:"detail"`
+	Code       crm.Code         `json:"code"`
+	Reason     string           `json:"reason,omitempty"`
+	Errors     []crm.FieldError `json:"errors,omitempty"`
+	RequestID  string           `json:"request_id,omitempty"`
+	RetryAfter int              `json:"retry_after,omitempty"`
+}
+
+// statusOf is the one table from error codes to HTTP statuses. A malformed
+// request (bad JSON, unknown field, bad query parameter, wrong content type)
+// is 400 with CodeInvalid; see badRequest.
+var statusOf = map[crm.Code]int{
+	crm.CodeInvalid:         422,
+	crm.CodeUnauthenticated: 401,
+	crm.CodeThrottled:       429,
+	crm.CodeForbidden:       403,
+	crm.CodeNotFound:        404,
+	crm.CodeConflict:        409,
+	crm.CodeStale:           412,
+	crm.CodeUnavailable:     503,
+	crm.CodeInternal:        500,
+}
+
+// StatusOf returns the HTTP status of an error code.
+func StatusOf(c crm.Code) int {
+	if s, ok := statusOf[c]; ok {
+		return s
+	}
+	return 500
+}
+
+// Page is the body of every list response; the next page is asked with
+// ?cursor=<next>.
+type Page[T any] struct {
+	Items []T     `json:"items"`
+	Next  *string `json:"next"`
+}
+
+// Request bodies beyond the crm input types (crm.NewEmployee, crm.NewClient,
+// crm.NewContract, crm.NewEvent and the patches), whose JSON names they share.
+type (
+	// LoginRequest is POST /auth/login.
+	LoginRequest struct {
+		Email    string `json:"email"`
+		Password string `json:"password"`
+	}
+	// RefreshRequest is POST /auth/refresh.
+	RefreshRequest struct {
+		RefreshToken string `json:"refresh_token"`
+	}
+	// PasswordChange is POST /me/password.
+	PasswordChange struct {
+		CurrentPassword string `json:"current_password"`
+		NewPassword     string `json:"new_password"`
+	}
+	// SetPasswordRequest is POST /employees/{id}/set-password.
+	SetPasswordRequest struct {
+		Password string `json:"password"`
+	}
+	// DeactivateRequest is POST /employees/{id}/deactivate (the body is optional).
+	DeactivateRequest struct {
+		ReassignTo *int64 `json:"reassign_to"`
+	}
+	// SalesContactRequest is POST /clients/{id}/reassign and /contracts/{id}/reassign.
+	SalesContactRequest struct {
+		SalesContactID int64 `json:"sales_contact_id"`
+	}
+	// SupportRequest is POST /events/{id}/assign.
+	SupportRequest struct {
+		SupportContactID int64 `json:"support_contact_id"`
+	}
+)
+
+// Query parameters of the lists, as the filters of SPEC §4 in snake_case.
+// Booleans are "true" or "false"; times are RFC 3339.
+const (
+	QLimit          = "limit"
+	QCursor         = "cursor"
+	QRole           = "role"             // employees
+	QAll            = "all"              // employees
+	QMine           = "mine"             // clients, contracts, events
+	QSalesContactID = "sales_contact_id" // clients, contracts, events
+	QSearch         = "search"           // clients
+	QUnsigned       = "unsigned"         // contracts
+	QUnpaid         = "unpaid"           // contracts
+	QClientID       = "client_id"        // contracts
+	QWithoutSupport = "without_support"  // events
+	QSupportID      = "support_contact_id"
+	QContractID     = "contract_id" // events
+	QFrom           = "from"        // events, on start
+	QTo             = "to"          // events, on start
+	QEntity         = "entity"      // audit
+	QEntityID       = "entity_id"   // audit
+	QActorID        = "actor_id"    // audit
+)
+
+// ETag is the entity tag of a row at a version.
+func ETag(version int64) string { return `"` + strconv.FormatInt(version, 10) + `"` }
+
+// ParseETag reads an If-Match value written by ETag (weak tags are refused, as
+// If-Match compares strongly).
+func ParseETag(s string) (int64, bool) {
+	s = strings.TrimSpace(s)
+	if len(s) < 3 || s[0] != '"' || s[len(s)-1] != '"' {
+		return 0, false
+	}
+	v, err := strconv.ParseInt(s[1:len(s)-1], 10, 64)
+	return v, err == nil && v > 0
+}
