@@ -108,7 +108,8 @@ func (a *App) report(err error) int {
 	// up, a schema behind); anything else unexpected gets a reference only.
 	if !ok || (e.Code == crm.CodeInternal && e.Message == "") {
 		ref := reference()
-		a.log.Error("internal error", "ref", ref, "err", err)
+		// The cause may hold raw driver text: the CLI shows it only with --debug.
+		a.log.Debug("internal error", "ref", ref, "err", err)
 		fmt.Fprintf(a.stderr, "error: internal error (reference %s); run the command again with --debug for details, or report the reference\n", ref)
 		return ExitInternal
 	}
@@ -324,9 +325,23 @@ func (a *App) completionExamples(root *cobra.Command) {
 		if c.Name() != "completion" {
 			continue
 		}
+		group(c)
 		c.Example = "  epicevents completion bash > /etc/bash_completion.d/epicevents\n  epicevents completion zsh > \"${fpath[1]}/_epicevents\""
 		for _, sub := range c.Commands() {
 			sub.Example = "  epicevents completion " + sub.Name() + " --help"
 		}
 	}
+}
+
+// group makes a command that only holds subcommands refuse an unknown
+// subcommand (exit 2) instead of printing its help and succeeding.
+func group(cmd *cobra.Command) *cobra.Command {
+	cmd.Args = func(c *cobra.Command, args []string) error {
+		if len(args) > 0 {
+			return fmt.Errorf("unknown command %q for %q", args[0], c.CommandPath())
+		}
+		return nil
+	}
+	cmd.RunE = func(c *cobra.Command, _ []string) error { return c.Help() }
+	return cmd
 }

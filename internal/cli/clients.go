@@ -15,6 +15,7 @@ func (a *App) clientsCmd() *cobra.Command {
 		Short:   "Find and manage clients",
 		Example: "  epicevents clients list --search casey\n  epicevents clients create --first-name Kevin --last-name Casey --email kevin@startup.io",
 	}
+	group(cmd)
 	cmd.AddCommand(a.clientsListCmd(), showCmd(a, "client", crm.API.GetClient, views.client),
 		a.clientsCreateCmd(), a.clientsUpdateCmd(), a.clientsReassignCmd())
 	return cmd

@@ -15,6 +15,7 @@ func (a *App) contractsCmd() *cobra.Command {
 		Short:   "Follow and manage contracts",
 		Example: "  epicevents contracts list --unsigned\n  epicevents contracts sign 12",
 	}
+	group(cmd)
 	cmd.AddCommand(a.contractsListCmd(), showCmd(a, "contract", crm.API.GetContract, views.contract),
 		a.contractsCreateCmd(), a.contractsUpdateCmd(), a.contractAction("sign", "Mark a contract signed, for good (MANAGEMENT, or its sales contact)", crm.API.SignContract),
 		a.contractsReassignCmd())

@@ -17,6 +17,7 @@ func (a *App) employeesCmd() *cobra.Command {
 		Short:   "List and manage employees (changes: MANAGEMENT only)",
 		Example: "  epicevents employees list --role SALES\n  epicevents employees show 3",
 	}
+	group(cmd)
 	cmd.AddCommand(a.employeesListCmd(), a.employeesShowCmd(), a.employeesCreateCmd(), a.employeesUpdateCmd(),
 		a.employeesSetPasswordCmd(), a.employeesDeactivateCmd(), a.employeesReactivateCmd(), a.employeesDeleteCmd())
 	return cmd
@@ -315,7 +316,7 @@ terminal; elsewhere --yes is required.`,
 }
 
 func (a *App) auditCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "audit", Short: "Read the audit log (MANAGEMENT)", Example: "  epicevents audit list --entity contract --id 12"}
+	cmd := group(&cobra.Command{Use: "audit", Short: "Read the audit log (MANAGEMENT)", Example: "  epicevents audit list --entity contract --id 12"})
 	var entity, entityID, actor string
 	var lf listFlags
 	list := &cobra.Command{

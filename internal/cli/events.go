@@ -18,6 +18,7 @@ func (a *App) eventsCmd() *cobra.Command {
 		Short:   "Plan and follow events",
 		Example: "  epicevents events list --without-support\n  epicevents events assign 109 --support 7",
 	}
+	group(cmd)
 	cmd.AddCommand(a.eventsListCmd(), showCmd(a, "event", crm.API.GetEvent, views.event),
 		a.eventsCreateCmd(), a.eventsUpdateCmd(), a.eventsAssignCmd(), a.eventsUnassignCmd())
 	return cmd

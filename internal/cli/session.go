@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -136,22 +137,22 @@ func (a *App) runMigrate(ctx context.Context, dir string) error {
 		return err
 	}
 	type row struct {
-		Version   int64   `json:"version"`
-		Name      string  `json:"name"`
-		Applied   bool    `json:"applied"`
-		AppliedAt *string `json:"applied_at"`
+		Version   int64      `json:"version"`
+		Name      string     `json:"name"`
+		Applied   bool       `json:"applied"`
+		AppliedAt *time.Time `json:"applied_at"`
 	}
 	v := a.views()
 	l := output.NewList(a.stdout, a.format(), []output.Column[row]{
 		col("Version", func(r row) string { return id(r.Version) }),
 		col("Name", func(r row) string { return r.Name }),
 		col("Applied", func(r row) string { return yesNo(r.Applied) }),
-		col("Applied at", func(r row) string { return opt(r.AppliedAt) }),
+		col("Applied at", func(r row) string { return v.ot(r.AppliedAt) }),
 	})
 	for _, s := range states {
 		r := row{Version: s.Version, Name: s.Name, Applied: s.Applied}
 		if s.AppliedAt != nil {
-			t := v.t(*s.AppliedAt)
+			t := s.AppliedAt.UTC().Truncate(time.Second)
 			r.AppliedAt = &t
 		}
 		if err := l.Row(r); err != nil {

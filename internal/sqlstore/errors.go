@@ -26,10 +26,15 @@ const (
 	checkViolation    // CHECK or NOT NULL
 	concurrentFailure // PostgreSQL deadlock or serialization failure
 	unreachable       // the database cannot be reached or is busy for too long
+	refused           // the server refused the database, role or password of the URL
 )
 
 // unavailableMessage is shown whenever the database cannot be reached.
 const unavailableMessage = "the database cannot be reached; try again later"
+
+// refusedMessage is shown when the server answers but refuses the database
+// or the credentials of the URL.
+const refusedMessage = "the database server refused the connection (unknown database or role, or wrong password); check EPICEVENTS_DATABASE_URL"
 
 // classify reads the driver error types, never their text.
 func classify(err error) violation {
@@ -69,6 +74,11 @@ func classifyPostgres(code string) violation {
 	}
 	if len(code) == 5 && code[:2] == "08" { // connection exception class
 		return unreachable
+	}
+	// An unknown database, an unknown role or a wrong password: the server
+	// answered, but this configuration cannot reach the data.
+	if code == "3D000" || (len(code) == 5 && code[:2] == "28") {
+		return refused
 	}
 	return otherFailure
 }
@@ -113,10 +123,12 @@ func translate(err error, action, entity string) error {
 	switch classify(err) {
 	case unreachable:
 		e.Code, e.Message = crm.CodeUnavailable, unavailableMessage
+	case refused:
+		e.Code, e.Message = crm.CodeUnavailable, refusedMessage
 	case uniqueViolation:
 		e.Code, e.Message = crm.CodeConflict, "this "+entity+" already exists"
 		if hasEmail[entity] {
-			e.Message = article(entity) + " " + entity + " with that email already exists"
+			e.Message = article(entity) + " " + entity + " with that email already exists; use another email, or find it with `epicevents " + entity + "s list`"
 			e.Fields = []crm.FieldError{{Field: "email", Message: "already in use"}}
 		}
 	case foreignKeyViolation:

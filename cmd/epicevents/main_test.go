@@ -1,0 +1,173 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver, to create one database per script
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/epicevents/epicevents/internal/cli"
+)
+
+// TestMain makes the test binary double as the epicevents binary: scripts run
+// it with `exec epicevents …` (testscript puts it on their PATH).
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"epicevents": func() {
+			os.Exit(cli.Main(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv))
+		},
+	})
+}
+
+// TestScriptsSQLite runs every end-to-end script on an SQLite file of its own.
+func TestScriptsSQLite(t *testing.T) {
+	testscript.Run(t, params("sqlite", func(env *testscript.Env) error {
+		env.Setenv("EPICEVENTS_DATABASE_URL", "sqlite:"+filepath.Join(env.WorkDir, "home", "epicevents.db"))
+		return nil
+	}))
+}
+
+// TestScriptsPostgres runs the same scripts on PostgreSQL, each in a fresh
+// database created for it and dropped after it.
+func TestScriptsPostgres(t *testing.T) {
+	base := os.Getenv("EPICEVENTS_TEST_POSTGRES_URL")
+	if base == "" {
+		t.Skip("EPICEVENTS_TEST_POSTGRES_URL is not set: skipping the PostgreSQL end-to-end scripts")
+	}
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatalf("open %s: %v", base, err)
+	}
+	t.Cleanup(func() { _ = admin.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := admin.PingContext(ctx); err != nil {
+		t.Fatalf("cannot reach EPICEVENTS_TEST_POSTGRES_URL: %v", err)
+	}
+	testscript.Run(t, params("postgres", func(env *testscript.Env) error {
+		b := make([]byte, 8)
+		if _, err := rand.Read(b); err != nil {
+			return err
+		}
+		name := "e2e_" + hex.EncodeToString(b)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
+			return fmt.Errorf("create database %s: %w", name, err)
+		}
+		env.Defer(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if _, err := admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+				env.T().Log("drop database ", name, ": ", err)
+			}
+		})
+		u, err := url.Parse(base)
+		if err != nil {
+			return err
+		}
+		u.Path = "/" + name
+		u.RawPath = ""
+		env.Setenv("EPICEVENTS_DATABASE_URL", u.String())
+		return nil
+	}))
+}
+
+// params are the testscript parameters shared by both databases; setupDB sets
+// EPICEVENTS_DATABASE_URL for one script.
+func params(db string, setupDB func(*testscript.Env) error) testscript.Params {
+	return testscript.Params{
+		Dir:                 filepath.Join("testdata", "script"),
+		RequireExplicitExec: true,
+		RequireUniqueNames:  true,
+		Setup: func(env *testscript.Env) error {
+			home := filepath.Join(env.WorkDir, "home")
+			env.Setenv("EPICEVENTS_HOME", home)
+			env.Setenv("EPICEVENTS_KEYRING", "off")
+			env.Setenv("EPICEVENTS_TZ", "Europe/Paris")
+			env.Setenv("NO_COLOR", "1")
+			env.Setenv("DB", db)
+			return setupDB(env)
+		},
+		Condition: func(cond string) (bool, error) {
+			switch cond {
+			case "sqlite", "postgres":
+				return cond == db, nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"expect-exit": cmdExpectExit,
+			"mode":        cmdMode,
+			"sleep":       cmdSleep,
+		},
+	}
+}
+
+// cmdExpectExit runs `expect-exit N program args…`: it runs the program like
+// exec does (the script's environment, folder and the stdin of a preceding
+// `stdin` command), keeps its stdout and stderr for the `stdout` and `stderr`
+// commands that follow, and fails unless it exits with code N.
+func cmdExpectExit(ts *testscript.TestScript, neg bool, args []string) {
+	if neg {
+		ts.Fatalf("unsupported: ! expect-exit")
+	}
+	if len(args) < 2 {
+		ts.Fatalf("usage: expect-exit CODE program [args...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	if err != nil {
+		ts.Fatalf("expect-exit: %q is not an exit code", args[0])
+	}
+	err = ts.Exec(args[1], args[2:]...)
+	got := 0
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		got = ee.ExitCode()
+	case err != nil:
+		ts.Fatalf("expect-exit: cannot run %s: %v", args[1], err)
+	}
+	if got != want {
+		ts.Fatalf("%s exited with code %d, want %d", args[1], got, want)
+	}
+}
+
+// cmdMode runs `mode PERM path`: the file's permission bits must be PERM (octal).
+func cmdMode(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: mode PERM path")
+	}
+	want, err := strconv.ParseUint(args[0], 8, 32)
+	if err != nil {
+		ts.Fatalf("mode: %q is not an octal permission", args[0])
+	}
+	fi, err := os.Stat(ts.MkAbs(args[1]))
+	ts.Check(err)
+	got := fi.Mode().Perm()
+	if (got == os.FileMode(want)) == neg {
+		ts.Fatalf("%s has mode %#o; want %s%#o", args[1], got, map[bool]string{true: "not ", false: ""}[neg], want)
+	}
+}
+
+// cmdSleep runs `sleep DURATION`, such as `sleep 1500ms`.
+func cmdSleep(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: sleep DURATION")
+	}
+	d, err := time.ParseDuration(args[0])
+	ts.Check(err)
+	time.Sleep(d)
+}
