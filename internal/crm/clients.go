@@ -75,10 +75,10 @@ func (s *Service) UpdateClient(ctx context.Context, id int64, p ClientPatch) (Cl
 	if err != nil {
 		return Client{}, err
 	}
-	var v Validator
 	if p == (ClientPatch{}) {
-		v.Add("fields", "give at least one field to change")
+		return Client{}, errNothingToChange
 	}
+	var v Validator
 	if p.FirstName != nil {
 		*p.FirstName = text(&v, "first_name", *p.FirstName, 1, MaxNameLen, false)
 	}

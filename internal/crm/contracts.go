@@ -87,7 +87,7 @@ func (s *Service) UpdateContract(ctx context.Context, id int64, p ContractPatch)
 		return Contract{}, err
 	}
 	if p.TotalAmount == nil && p.AmountDue == nil {
-		return Contract{}, Invalid("fields", "give at least one field to change")
+		return Contract{}, errNothingToChange
 	}
 	var after Contract
 	err = s.store.InTx(ctx, func(q Queries) error {

@@ -2,8 +2,15 @@ package crm
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"time"
 )
+
+// AuditEntities are the kinds of entity the audit trail speaks of. Logins,
+// failed logins and logouts are about an employee; the reuse of a refresh
+// token is about a session.
+var AuditEntities = []string{"employee", "client", "contract", "event", "session"}
 
 func (s *Service) validateNewEmployee(in NewEmployee) (NewEmployee, error) {
 	var v Validator
@@ -79,10 +86,10 @@ func (s *Service) UpdateEmployee(ctx context.Context, id int64, p EmployeePatch)
 	if err != nil {
 		return Employee{}, err
 	}
-	var v Validator
-	if p.FirstName == nil && p.LastName == nil && p.Email == nil && p.Role == nil {
-		v.Add("fields", "give at least one field to change")
+	if p == (EmployeePatch{}) {
+		return Employee{}, errNothingToChange
 	}
+	var v Validator
 	if p.FirstName != nil {
 		*p.FirstName = text(&v, "first_name", *p.FirstName, 1, MaxNameLen, false)
 	}
@@ -143,11 +150,11 @@ func (s *Service) checkRoleChange(ctx context.Context, q Queries, actor Actor, e
 	}
 	switch {
 	case emp.Role == RoleSales && refs.Clients+refs.Contracts > 0:
-		return Errorf(CodeConflict, "employee %d still owns %d clients and %d contracts; reassign them first (`epicevents clients reassign` or `epicevents employees deactivate %d --reassign-to ID`)",
-			emp.ID, refs.Clients, refs.Contracts, emp.ID)
+		return Errorf(CodeConflict, "employee %d still owns %s and %s; reassign them first (`epicevents clients reassign` or `epicevents employees deactivate %d --reassign-to ID`)",
+			emp.ID, plural(refs.Clients, "client"), plural(refs.Contracts, "contract"), emp.ID)
 	case emp.Role == RoleSupport && refs.UpcomingEvents > 0:
-		return Errorf(CodeConflict, "employee %d supports %d upcoming events; assign them to someone else first (`epicevents events assign`)",
-			emp.ID, refs.UpcomingEvents)
+		return Errorf(CodeConflict, "employee %d supports %s; assign them to someone else first (`epicevents events assign`)",
+			emp.ID, plural(refs.UpcomingEvents, "upcoming event"))
 	}
 	return nil
 }
@@ -352,8 +359,8 @@ func (s *Service) DeleteEmployee(ctx context.Context, id int64) error {
 			return err
 		}
 		if refs.Total() > 0 {
-			return Errorf(CodeConflict, "employee %d is still referenced by %d clients, %d contracts and %d events; deactivate them instead (`epicevents employees deactivate %d`)",
-				id, refs.Clients, refs.Contracts, refs.Events, id)
+			return Errorf(CodeConflict, "employee %d is still referenced by %s, %s and %s; deactivate them instead (`epicevents employees deactivate %d`)",
+				id, plural(refs.Clients, "client"), plural(refs.Contracts, "contract"), plural(refs.Events, "event"), id)
 		}
 		if err := q.DeleteEmployee(ctx, id); err != nil {
 			return err
@@ -366,6 +373,9 @@ func (s *Service) DeleteEmployee(ctx context.Context, id int64) error {
 func (s *Service) ListAudit(ctx context.Context, f AuditFilter, emit Emit[AuditEntry]) (string, error) {
 	if _, err := s.authorize(ctx, ActReadAudit); err != nil {
 		return "", err
+	}
+	if f.Entity != "" && !slices.Contains(AuditEntities, f.Entity) {
+		return "", Invalid("entity", "must be one of "+strings.Join(AuditEntities, ", "))
 	}
 	return s.store.ListAudit(ctx, f, emit)
 }

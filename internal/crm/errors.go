@@ -71,7 +71,18 @@ func Errorf(code Code, format string, args ...any) *Error {
 
 // Invalid builds a CodeInvalid error for one field.
 func Invalid(field, message string) *Error {
-	return &Error{Code: CodeInvalid, Message: field + ": " + message, Fields: []FieldError{{Field: field, Message: message}}}
+	return &Error{Code: CodeInvalid, Message: "invalid " + field + ": " + message, Fields: []FieldError{{Field: field, Message: message}}}
+}
+
+// errNothingToChange refuses an update that names no field.
+var errNothingToChange = &Error{Code: CodeInvalid, Message: "nothing to change: give at least one field to change (see --help)"}
+
+// plural writes "1 client" or "2 clients".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // NotFound says that an entity with that id does not exist.

@@ -110,10 +110,10 @@ func (s *Service) UpdateEvent(ctx context.Context, id int64, p EventPatch) (Even
 	if err != nil {
 		return Event{}, err
 	}
-	var v Validator
 	if p == (EventPatch{}) {
-		v.Add("fields", "give at least one field to change")
+		return Event{}, errNothingToChange
 	}
+	var v Validator
 	if p.Name != nil {
 		*p.Name = text(&v, "name", *p.Name, 1, MaxEventName, false)
 	}

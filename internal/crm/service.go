@@ -211,18 +211,19 @@ func check(actor Actor, a Action, owner bool) error {
 	return forbidden(actor.Role, a)
 }
 
+// actionText says what was refused and who may do it, in the words of SPEC §3.
 var actionText = map[Action]string{
-	ActManageEmployees:  "manage employees",
-	ActCreateClient:     "create clients (SALES only)",
-	ActUpdateClient:     "update this client (SALES update only their own clients)",
-	ActReassignClient:   "reassign clients (MANAGEMENT only)",
-	ActCreateContract:   "create contracts (MANAGEMENT only)",
-	ActUpdateContract:   "change this contract (SALES change only the contracts whose sales contact they are)",
-	ActReassignContract: "reassign contracts (MANAGEMENT only)",
-	ActCreateEvent:      "create an event on this contract (only its sales contact may)",
-	ActUpdateEvent:      "update this event (SUPPORT update only the events assigned to them)",
-	ActAssignSupport:    "assign support (MANAGEMENT only)",
-	ActReadAudit:        "read the audit log (MANAGEMENT only)",
+	ActManageEmployees:  "manage employees: only MANAGEMENT may",
+	ActCreateClient:     "create clients: only SALES may",
+	ActUpdateClient:     "update this client: only MANAGEMENT and the client's sales contact may",
+	ActReassignClient:   "reassign clients: only MANAGEMENT may",
+	ActCreateContract:   "create contracts: only MANAGEMENT may",
+	ActUpdateContract:   "change this contract: only MANAGEMENT and the contract's sales contact may",
+	ActReassignContract: "reassign contracts: only MANAGEMENT may",
+	ActCreateEvent:      "create an event on this contract: only its sales contact may",
+	ActUpdateEvent:      "update this event: only MANAGEMENT and the SUPPORT employee assigned to it may",
+	ActAssignSupport:    "assign support: only MANAGEMENT may",
+	ActReadAudit:        "read the audit log: only MANAGEMENT may",
 }
 
 func forbidden(r Role, a Action) *Error {

@@ -3,6 +3,7 @@ package crm
 import (
 	"context"
 	"errors"
+	"math"
 	"strings"
 	"time"
 )
@@ -135,7 +136,7 @@ func (s *Service) throttled(ctx context.Context, key string, t throttle, now tim
 	if n < t.max {
 		return nil
 	}
-	retry := int(oldest.Add(t.window).Sub(now).Seconds()) + 1
+	retry := max(1, int(math.Ceil(oldest.Add(t.window).Sub(now).Seconds())))
 	return &Error{Code: CodeThrottled, RetryAfter: retry,
 		Message: "too many failed logins; try again in " + (time.Duration(retry) * time.Second).String()}
 }
