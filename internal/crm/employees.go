@@ -292,6 +292,9 @@ func (s *Service) reassignPortfolio(ctx context.Context, q Queries, from Employe
 // assignee loads the employee to assign: an id that names nobody is not found
 // (exit 5); anyone but an active employee of the right role is invalid (exit 2).
 func assignee(ctx context.Context, q Queries, field string, id int64, role Role) (Employee, error) {
+	if id <= 0 {
+		return Employee{}, Invalid(field, "is required: the id of an active "+string(role)+" employee")
+	}
 	emp, err := q.GetEmployee(ctx, id)
 	if err != nil {
 		return Employee{}, err

@@ -2,6 +2,7 @@ package crm
 
 import (
 	"net/mail"
+	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
@@ -76,39 +77,28 @@ func email(v *Validator, field, s string) string {
 	return s
 }
 
+// phoneSyntax is "+" then digits, where single spaces, dots or dashes may
+// separate groups of digits and a group may stand in parentheses, as in
+// "+1 (234) 567-8901": separators only ever stand between digits.
+var phoneSyntax = regexp.MustCompile(`^\+\d+(?:(?:[ .-]|[ .-]?\(\d+\)[ .-]?)\d+)*$`)
+
 // NormalizePhone accepts "+" and 6–15 digits, with spaces, dots, dashes or
 // parentheses between them, and returns "+" and the digits.
 func NormalizePhone(s string) (string, bool) {
 	s = strings.TrimSpace(s)
-	if !strings.HasPrefix(s, "+") {
+	if !phoneSyntax.MatchString(s) {
 		return "", false
 	}
-	digits := make([]byte, 0, 16)
-	prevSep := false
-	for i := 1; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= '0' && c <= '9':
-			digits = append(digits, c)
-			prevSep = false
-		case c == ' ' || c == '.' || c == '-' || c == '(' || c == ')':
-			// Separators go between digits: not first, not last, and not
-			// two in a row except around parentheses ("+1 (234) 567").
-			if len(digits) == 0 && c != '(' && c != ' ' {
-				return "", false
-			}
-			if prevSep && c != '(' && c != ')' && s[i-1] != '(' && s[i-1] != ')' {
-				return "", false
-			}
-			prevSep = true
-		default:
-			return "", false
+	digits := strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
 		}
-	}
-	if prevSep && s[len(s)-1] != ')' || len(digits) < 6 || len(digits) > 15 {
+		return -1
+	}, s)
+	if len(digits) < 6 || len(digits) > 15 {
 		return "", false
 	}
-	return "+" + string(digits), true
+	return "+" + digits, true
 }
 
 // FormatPhone shows a stored phone ("+" and digits) grouped the way

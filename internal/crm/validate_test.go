@@ -86,6 +86,12 @@ func TestNormalizePhone(t *testing.T) {
 		{"+33 6x12345678", "", false},
 		{"+", "", false},
 		{"+123456-", "", false},
+		{"+33612345678)", "", false},
+		{"+ 33612345678", "", false},
+		{"+33((6))12345678", "", false},
+		{"+(33) 612345678", "", false},
+		{"+33 - 6 12 34 56 78", "", false},
+		{"+44 (0)20 7946 0958", "+4402079460958", true},
 	} {
 		got, ok := NormalizePhone(tc.in)
 		if ok != tc.ok || got != tc.want {

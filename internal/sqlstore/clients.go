@@ -45,24 +45,89 @@ func (q *queries) GetClient(ctx context.Context, id int64) (crm.Client, error) {
 
 // ListClients streams clients by last name, first name, id. Mine is ignored:
 // the service resolves it into the contact ids before calling. Search matches a
-// substring of the names, email or company, ignoring case (on SQLite, the
-// case of ASCII letters only).
+// substring of the names, email or company, ignoring case (Unicode case on
+// both engines).
 func (q *queries) ListClients(ctx context.Context, f crm.ClientFilter, emit crm.Emit[crm.Client]) (string, error) {
-	var w filter
+	var (
+		w       filter
+		with    string // a WITH clause before the query
+		withArg []any
+	)
+	trigrams := ftsTrigrams(f.Search)
 	if f.SalesContactID != nil {
-		w.add("c.sales_contact_id = ?", *f.SalesContactID)
+		if trigrams != "" && q.dialect() == sqliteDialect {
+			// A unary + keeps SQLite from walking the sales contact's index
+			// (a fifth of all clients) when the search index is more
+			// selective.
+			w.add("+c.sales_contact_id = ?", *f.SalesContactID)
+		} else {
+			w.add("c.sales_contact_id = ?", *f.SalesContactID)
+		}
 	}
 	if f.Search != "" {
-		pattern := "%" + escapeLike(f.Search) + "%"
+		pattern := "%" + escapeLike(strings.ToLower(f.Search)) + "%"
 		like := " " + q.dialect().ilike() + ` ? ESCAPE '\'`
-		w.add("(c.first_name"+like+" OR c.last_name"+like+" OR c.email"+like+" OR c.company_name"+like+")",
-			pattern, pattern, pattern, pattern)
+		d := q.dialect()
+		exact := "(" + d.containsFolded("c.first_name") + " OR " + d.containsFolded("c.last_name") + " OR " +
+			d.containsFolded("c.email") + " OR " + d.containsFolded("c.company_name") + ")"
+		exactArgs := []any{pattern, pattern, pattern, pattern}
+		// The search indexes of 00003_search.sql give a superset of the
+		// matches without a scan; the exact condition keeps the right rows,
+		// so results are those of LIKE whatever the text. The matches are
+		// then sorted: a search costs what its matches cost, never a walk of
+		// the whole name order (the matches of a last name all sit at one
+		// place in that order, which the planners cannot know).
+		switch {
+		case trigrams != "" && q.dialect() == sqliteDialect:
+			// The clients holding every trigram of the text.
+			w.add("c.id IN (SELECT rowid FROM clients_fts WHERE clients_fts MATCH ?)", trigrams)
+			w.add(exact, exactArgs...)
+		case trigrams != "" && q.dialect() == postgresDialect:
+			// The first condition is the expression of the trigram index,
+			// written identically. MATERIALIZED makes PostgreSQL find the
+			// matches first.
+			with = "WITH m AS MATERIALIZED (SELECT c.id FROM clients c WHERE " +
+				"(c.first_name || ' ' || c.last_name || ' ' || c.email || ' ' || coalesce(c.company_name, ''))" + like +
+				" AND " + exact + ") "
+			withArg = append([]any{pattern}, exactArgs...)
+			w.add("c.id IN (SELECT id FROM m)")
+		default:
+			// One or two characters: no trigram; the name order is walked.
+			w.add(exact, exactArgs...)
+		}
 	}
 	if err := byName(&w, f.Page, clientList, "c"); err != nil {
 		return "", err
 	}
-	query := selectClient + w.where() + " ORDER BY c.last_name, c.first_name, c.id"
-	return list(ctx, q, "client", query, w.args, f.Page, scanClient, clientKey, emit)
+	query := with + selectClient + w.where() + " ORDER BY c.last_name, c.first_name, c.id"
+	return list(ctx, q, "client", query, append(withArg, w.args...), f.Page, scanClient, clientKey, emit)
+}
+
+// ftsTrigrams returns an FTS5 query that asks the trigram index for the rows
+// holding every three-character window of s, or "" when s is shorter than
+// three characters (no trigram: the caller falls back to LIKE alone). Each
+// window is a quoted string, with any double quote doubled, so that nothing
+// the user types is FTS5 syntax. The index folds case (case_sensitive 0) as
+// the query does, so the rows that LIKE matches are among those it returns.
+func ftsTrigrams(s string) string {
+	r := []rune(s)
+	if len(r) < 3 {
+		return ""
+	}
+	seen := make(map[string]bool, len(r))
+	var b strings.Builder
+	for i := 0; i+3 <= len(r); i++ {
+		t := string(r[i : i+3])
+		if seen[t] {
+			continue
+		}
+		seen[t] = true
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(`"` + strings.ReplaceAll(t, `"`, `""`) + `"`)
+	}
+	return b.String()
 }
 
 // escapeLike makes the user's text match literally inside a LIKE pattern

@@ -63,7 +63,10 @@ func (q *queries) ListEvents(ctx context.Context, f crm.EventFilter, emit crm.Em
 		w.add("v.support_contact_id = ?", *f.SupportContactID)
 	}
 	if f.SalesContactID != nil {
-		w.add("k.sales_contact_id = ?", *f.SalesContactID)
+		// The unary + keeps SQLite from driving the query by the contracts'
+		// sales-contact index and sorting every event of that employee: it walks
+		// events in start order and stops after a page (PostgreSQL does so anyway).
+		w.add("+k.sales_contact_id = ?", *f.SalesContactID)
 	}
 	if f.ContractID != nil {
 		w.add("v.contract_id = ?", *f.ContractID)

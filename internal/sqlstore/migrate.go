@@ -10,9 +10,12 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/database"
 	"github.com/pressly/goose/v3/lock"
+
+	"github.com/epicevents/epicevents/internal/crm"
 )
 
 //go:embed migrations/sqlite/*.sql migrations/postgres/*.sql
@@ -62,8 +65,13 @@ func (db *DB) provider(locked bool) (*goose.Provider, error) {
 	return p, nil
 }
 
-// MigrateUp applies every pending migration and returns their names.
+// MigrateUp applies every pending migration and returns their names. On a
+// current schema it writes nothing, so that it works as the application
+// role.
 func (db *DB) MigrateUp(ctx context.Context) ([]string, error) {
+	if err := db.checkSchemaRights(ctx); err != nil {
+		return nil, err
+	}
 	p, err := db.provider(true)
 	if err != nil {
 		return nil, err
@@ -77,7 +85,7 @@ func (db *DB) MigrateUp(ctx context.Context) ([]string, error) {
 	for i, r := range results {
 		applied[i] = filepath.Base(r.Source.Path)
 	}
-	return applied, translate(err, "migrate", "database")
+	return applied, schemaErr(err, "migrate")
 }
 
 // MigrateDown rolls back the latest applied migration and returns its name,
@@ -92,7 +100,7 @@ func (db *DB) MigrateDown(ctx context.Context) (string, error) {
 		return "", nil
 	}
 	if err != nil {
-		return "", translate(err, "roll back", "database")
+		return "", schemaErr(err, "roll back")
 	}
 	return filepath.Base(r.Source.Path), nil
 }
@@ -150,7 +158,10 @@ func (db *DB) SchemaCurrent(ctx context.Context) (current, latest int64, err err
 	if err != nil || !tracked {
 		return 0, latest, err
 	}
-	current, _, err = p.GetVersions(ctx)
+	// One read instead of goose's GetVersions, which costs several round trips
+	// on every CLI command: goose deletes the row of a migration it rolls back,
+	// so the highest recorded version is the current one.
+	err = db.SQL().QueryRowContext(ctx, "SELECT COALESCE(MAX(version_id), 0) FROM "+versionTable).Scan(&current)
 	if err != nil {
 		return 0, latest, translate(err, "read the schema version of", "database")
 	}
@@ -166,4 +177,41 @@ func (db *DB) versionTableExists(ctx context.Context) (bool, error) {
 	}
 	n, err := db.count(ctx, "database", query, versionTable)
 	return n > 0, err
+}
+
+// noSchemaRights is the advice for a role that may not change the schema.
+const noSchemaRights = "the database role of EPICEVENTS_DATABASE_URL may not change the schema (the application role owns nothing); " +
+	"run `epicevents migrate up --app-role NAME` as the owner role"
+
+// checkSchemaRights fails early, with advice, when the schema is behind and
+// the connected role cannot create in it (the application role): goose
+// would otherwise retry creating its table for seconds, then fail with the
+// driver's text.
+func (db *DB) checkSchemaRights(ctx context.Context) error {
+	if db.dialect != postgresDialect {
+		return nil
+	}
+	var can bool
+	if err := db.pool.QueryRowContext(ctx, "SELECT coalesce(has_schema_privilege(current_schema(), 'CREATE'), false)").Scan(&can); err != nil {
+		return translate(err, "read the privileges of", "database")
+	}
+	if can {
+		return nil
+	}
+	current, latest, err := db.SchemaCurrent(ctx)
+	if err != nil || current >= latest {
+		return err // nothing to apply: goose only reads
+	}
+	return &crm.Error{Code: crm.CodeInternal, Message: fmt.Sprintf(
+		"the database schema is behind (version %d, this program needs %d), but %s", current, latest, noSchemaRights)}
+}
+
+// schemaErr translates a failed migration; a refused one (SQLSTATE 42501)
+// gets advice instead of the driver's text.
+func schemaErr(err error, action string) error {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == insufficientPrivilege {
+		return &crm.Error{Code: crm.CodeInternal, Err: err, Message: "cannot " + action + " the schema: " + noSchemaRights}
+	}
+	return translate(err, action, "database")
 }
