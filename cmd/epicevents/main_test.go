@@ -10,8 +10,11 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -26,22 +29,35 @@ import (
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"epicevents": func() {
-			os.Exit(cli.Main(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv))
+			useRemoteServer(os.Args[1:]) // remote mode only (remote_test.go)
+			// Like main: SIGTERM stops `serve` gracefully.
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+			code := cli.Main(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
+			stop()
+			os.Exit(code)
 		},
 	})
 }
 
 // TestScriptsSQLite runs every end-to-end script on an SQLite file of its own.
 func TestScriptsSQLite(t *testing.T) {
-	testscript.Run(t, params("sqlite", func(env *testscript.Env) error {
-		env.Setenv("EPICEVENTS_DATABASE_URL", "sqlite:"+filepath.Join(env.WorkDir, "home", "epicevents.db"))
-		return nil
-	}))
+	testscript.Run(t, params("sqlite", false, setupSQLite))
+}
+
+func setupSQLite(env *testscript.Env) error {
+	env.Setenv("EPICEVENTS_DATABASE_URL", "sqlite:"+filepath.Join(env.WorkDir, "home", "epicevents.db"))
+	return nil
 }
 
 // TestScriptsPostgres runs the same scripts on PostgreSQL, each in a fresh
 // database created for it and dropped after it.
 func TestScriptsPostgres(t *testing.T) {
+	testscript.Run(t, params("postgres", false, postgresSetup(t)))
+}
+
+// postgresSetup returns the setup that gives each script a fresh database on
+// EPICEVENTS_TEST_POSTGRES_URL, or skips t without it.
+func postgresSetup(t *testing.T) func(*testscript.Env) error {
 	base := os.Getenv("EPICEVENTS_TEST_POSTGRES_URL")
 	if base == "" {
 		t.Skip("EPICEVENTS_TEST_POSTGRES_URL is not set: skipping the PostgreSQL end-to-end scripts")
@@ -56,7 +72,7 @@ func TestScriptsPostgres(t *testing.T) {
 	if err := admin.PingContext(ctx); err != nil {
 		t.Fatalf("cannot reach EPICEVENTS_TEST_POSTGRES_URL: %v", err)
 	}
-	testscript.Run(t, params("postgres", func(env *testscript.Env) error {
+	return func(env *testscript.Env) error {
 		b := make([]byte, 8)
 		if _, err := rand.Read(b); err != nil {
 			return err
@@ -82,12 +98,12 @@ func TestScriptsPostgres(t *testing.T) {
 		u.RawPath = ""
 		env.Setenv("EPICEVENTS_DATABASE_URL", u.String())
 		return nil
-	}))
+	}
 }
 
 // params are the testscript parameters shared by both databases; setupDB sets
 // EPICEVENTS_DATABASE_URL for one script.
-func params(db string, setupDB func(*testscript.Env) error) testscript.Params {
+func params(db string, remote bool, setupDB func(*testscript.Env) error) testscript.Params {
 	return testscript.Params{
 		Dir:                 filepath.Join("testdata", "script"),
 		RequireExplicitExec: true,
@@ -99,12 +115,20 @@ func params(db string, setupDB func(*testscript.Env) error) testscript.Params {
 			env.Setenv("EPICEVENTS_TZ", "Europe/Paris")
 			env.Setenv("NO_COLOR", "1")
 			env.Setenv("DB", db)
+			// Under -race every process sleeps a second at exit, waiting
+			// for late reports; scripts run hundreds of commands.
+			env.Setenv("GORACE", strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
 			return setupDB(env)
 		},
 		Condition: func(cond string) (bool, error) {
 			switch cond {
 			case "sqlite", "postgres":
 				return cond == db, nil
+			case "remote":
+				// Employee commands go through `epicevents serve`
+				// (remote_test.go); for the few lines where remote mode
+				// legitimately differs.
+				return remote, nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},

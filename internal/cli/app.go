@@ -23,6 +23,7 @@ import (
 	"github.com/epicevents/epicevents/internal/crm"
 	"github.com/epicevents/epicevents/internal/output"
 	"github.com/epicevents/epicevents/internal/sqlstore"
+	"github.com/epicevents/epicevents/internal/telemetry"
 	"github.com/epicevents/epicevents/internal/tokenstore"
 )
 
@@ -36,13 +37,26 @@ type App struct {
 	log            *slog.Logger
 
 	// global flags
-	outputFlag string
-	debug      bool
+	outputFlag  string
+	debug       bool
+	serverFlag  string
+	serverGiven bool // --server was on the command line
 
 	cfg    config.Config
 	loaded bool
 	db     *sqlstore.DB
 	svc    *crm.Service
+
+	// api is what employee commands talk to, chosen once per run by
+	// backend(): the service over the database (local mode) or the HTTP
+	// client of the server (remote mode, when server is set).
+	api    crm.API
+	server string // normalised server URL in remote mode, else ""
+
+	// reporter sends events to Sentry when SENTRY_DSN is set (nil: off);
+	// command names the command that ran, for its tags.
+	reporter *telemetry.Reporter
+	command  string
 }
 
 // Main runs the program with args (without the program name) and returns the
@@ -55,9 +69,12 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	err := root.ExecuteContext(ctx)
+	cmd, err := root.ExecuteContextC(ctx)
+	a.command = commandName(cmd)
 	a.close()
-	return a.report(err)
+	code := a.report(err)
+	a.stopTelemetry()
+	return code
 }
 
 func (a *App) close() {
@@ -108,8 +125,15 @@ func (a *App) report(err error) int {
 	// up, a schema behind); anything else unexpected gets a reference only.
 	if !ok || (e.Code == crm.CodeInternal && e.Message == "") {
 		ref := reference()
+		// In remote mode the server logged the failure under its own
+		// reference: show that one, so the operator can find it.
+		var sr interface{ Reference() string }
+		if errors.As(err, &sr) && sr.Reference() != "" {
+			ref = sr.Reference()
+		}
 		// The cause may hold raw driver text: the CLI shows it only with --debug.
 		a.log.Debug("internal error", "ref", ref, "err", err)
+		a.captureInternal(err, ref, sr != nil && sr.Reference() == ref)
 		fmt.Fprintf(a.stderr, "error: internal error (reference %s); run the command again with --debug for details, or report the reference\n", ref)
 		return ExitInternal
 	}
@@ -133,6 +157,11 @@ events with the rights of their department (MANAGEMENT, SALES, SUPPORT).
 Start with ` + "`epicevents init`" + ` to create the database and the first manager,
 then ` + "`epicevents login`" + `.
 
+Remote mode: with a server running ` + "`epicevents serve`" + `, log in with
+` + "`epicevents login --server https://crm.example.com`" + `; later commands use that
+server (remembered until ` + "`epicevents logout`" + `), or the one of --server or
+EPICEVENTS_SERVER. This machine then needs no database and no signing key.
+
 ` + exitCodesHelp,
 		Example: `  epicevents init
   epicevents login --email ada@epicevents.example
@@ -147,17 +176,18 @@ then ` + "`epicevents login`" + `.
 			if err != nil {
 				return err
 			}
-			return nil
+			return a.refuseRemote(cmd)
 		},
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return err })
 	pf := root.PersistentFlags()
 	pf.StringVarP(&a.outputFlag, "output", "o", "table", "output format: table, json or csv")
 	pf.BoolVar(&a.debug, "debug", false, "log details (never secrets) to stderr")
+	pf.StringVar(&a.serverFlag, "server", "", "URL of the epicevents server (remote mode; also EPICEVENTS_SERVER, or remembered by `login --server`)")
 	root.AddCommand(
-		a.initCmd(), a.migrateCmd(),
+		a.initCmd(), a.migrateCmd(), a.serveCmd(),
 		a.loginCmd(), a.logoutCmd(), a.whoamiCmd(), a.passwdCmd(),
-		a.employeesCmd(), a.clientsCmd(), a.contractsCmd(), a.eventsCmd(), a.auditCmd(), a.versionCmd(),
+		a.employeesCmd(), a.clientsCmd(), a.contractsCmd(), a.eventsCmd(), a.auditCmd(), a.demoCmd(), a.versionCmd(),
 	)
 	a.completionExamples(root)
 	return root
@@ -181,6 +211,9 @@ func (a *App) config(operator bool) (config.Config, error) {
 	cfg, err := config.Load(env)
 	if err != nil {
 		return cfg, crm.Errorf(crm.CodeInvalid, "%s", err)
+	}
+	if err := a.startTelemetry(cfg); err != nil {
+		return cfg, err
 	}
 	a.cfg, a.loaded = cfg, true
 	return cfg, nil
@@ -239,13 +272,17 @@ func (a *App) service(ctx context.Context) (*crm.Service, error) {
 		return nil, &crm.Error{Code: crm.CodeInternal, Message: fmt.Sprintf(
 			"the database schema (version %d) is newer than this program knows (%d); upgrade epicevents", current, latest)}
 	}
-	a.svc, err = newService(ctx, db, a.cfg)
+	a.svc, err = newService(ctx, db, a.cfg, a.reporter)
 	return a.svc, err
 }
 
-// target names where the tokens of this run belong: the database, by a hash
-// of its URL so that no credential is written next to the tokens.
+// target names where the tokens of this run belong: the server URL in
+// remote mode, else the database, by a hash of its URL so that no credential
+// is written next to the tokens.
 func (a *App) target() string {
+	if a.server != "" {
+		return a.server
+	}
 	return "database:" + config.Fingerprint(a.cfg.DatabaseURL)
 }
 
@@ -256,7 +293,7 @@ func (a *App) tokens() *tokenstore.Store {
 // session returns the API and a context that carries the stored access token,
 // refreshed first when it has expired or is about to.
 func (a *App) session(ctx context.Context) (crm.API, context.Context, error) {
-	api, err := a.service(ctx)
+	api, err := a.backend(ctx)
 	if err != nil {
 		return nil, ctx, err
 	}

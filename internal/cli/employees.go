@@ -293,7 +293,7 @@ terminal; elsewhere --yes is required.`,
 			return a.withAPI(ctx, func(api crm.API, sctx context.Context) error {
 				if !yes {
 					if !terminal(a.stdin) {
-						return crm.Invalid("yes", "delete needs --yes when not run on a terminal")
+						return crm.Errorf(crm.CodeInvalid, "delete needs --yes when not run on a terminal")
 					}
 					emp, err := api.GetEmployee(sctx, id)
 					if err != nil {
@@ -324,8 +324,9 @@ func (a *App) auditCmd() *cobra.Command {
 		Short: "List audit entries, newest first",
 		Long: `audit list shows who changed what and when: every change to employees,
 clients, contracts and events with the values before and after, and every
-login, failed login and logout. Entities: employee, client, contract, event,
-session.`,
+login, failed login and logout. Entities: employee (changes to employees, and
+their logins, failed logins and logouts), client, contract, event, and session
+(a reused refresh token, which ends the session).`,
 		Example: "  epicevents audit list\n  epicevents audit list --entity employee --id 4 -o json\n  epicevents audit list --actor 2 --limit 20",
 		Args:    noArgs,
 		RunE: run(func(ctx context.Context, _ []string) error {

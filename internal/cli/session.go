@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/epicevents/epicevents/internal/config"
 	"github.com/epicevents/epicevents/internal/crm"
 	"github.com/epicevents/epicevents/internal/output"
 )
@@ -85,10 +86,14 @@ func (a *App) runInit(ctx context.Context, o *initOptions) error {
 		return err
 	}
 	a.done("The CRM is ready. Log in with: epicevents login --email %s", emp.Email)
+	if a.env("EPICEVENTS_DATABASE_URL") == "" && a.cfg.DatabaseURL != config.DefaultDatabase(a.cfg.Home) {
+		a.done("The database URL came from .env, which employee commands never read: set EPICEVENTS_DATABASE_URL in their environment, or run `epicevents serve` for them.")
+	}
 	return nil
 }
 
 func (a *App) migrateCmd() *cobra.Command {
+	var appRole string
 	cmd := &cobra.Command{
 		Use:   "migrate up|down|status",
 		Short: "Apply, roll back or show database schema migrations",
@@ -96,23 +101,48 @@ func (a *App) migrateCmd() *cobra.Command {
   up      apply every pending migration
   down    roll back the latest migration (destroys the data it created)
   status  list the migrations and whether each is applied
-It reads EPICEVENTS_DATABASE_URL (and a .env file in the current folder).`,
+It reads EPICEVENTS_DATABASE_URL (and a .env file in the current folder).
+
+On PostgreSQL, run it as the role that owns the schema; with --app-role NAME,
+up then grants the existing role NAME exactly what the application needs
+(SPEC §6): no DDL, no TRUNCATE, the audit trail append-only. Run it again
+after every upgrade, so that new tables are covered; it is idempotent.
+serve, init and the other commands then connect as NAME.`,
 		Example: `  epicevents migrate status
-  EPICEVENTS_DATABASE_URL=postgres://owner@db/epicevents epicevents migrate up`,
+  EPICEVENTS_DATABASE_URL=postgres://owner@db/epicevents epicevents migrate up
+  EPICEVENTS_DATABASE_URL=postgres://epicevents_owner@db/epicevents epicevents migrate up --app-role epicevents_app`,
 		Args:      cobra.MatchAll(exactArgs(1), cobra.OnlyValidArgs),
 		ValidArgs: []string{"up", "down", "status"},
-		RunE:      run(func(ctx context.Context, args []string) error { return a.runMigrate(ctx, args[0]) }),
+		RunE: run(func(ctx context.Context, args []string) error {
+			return a.runMigrate(ctx, args[0], appRole, cmdFlags(ctx).Changed("app-role"))
+		}),
 	}
+	cmd.Flags().StringVar(&appRole, "app-role", "", "PostgreSQL: after migrating, grant this existing role the application's privileges (with up)")
 	return cmd
 }
 
-func (a *App) runMigrate(ctx context.Context, dir string) error {
+func (a *App) runMigrate(ctx context.Context, dir, appRole string, grant bool) error {
+	if grant {
+		if dir != "up" {
+			return crm.Errorf(crm.CodeInvalid, "--app-role goes with `migrate up`")
+		}
+		if cfg, err := a.config(true); err != nil {
+			return err
+		} else if strings.HasPrefix(cfg.DatabaseURL, "sqlite:") {
+			return crm.Errorf(crm.CodeInvalid, "--app-role is for PostgreSQL")
+		}
+	}
 	db, err := a.openDB(ctx, true)
 	if err != nil {
 		return err
 	}
 	switch dir {
 	case "up":
+		if grant {
+			if err := db.CheckAppRole(ctx, appRole); err != nil {
+				return err
+			}
+		}
 		applied, err := db.MigrateUp(ctx)
 		if err != nil {
 			return err
@@ -123,11 +153,21 @@ func (a *App) runMigrate(ctx context.Context, dir string) error {
 		for _, m := range applied {
 			a.done("Applied %s.", m)
 		}
+		if grant {
+			if err := db.GrantAppRole(ctx, appRole); err != nil {
+				return err
+			}
+			a.done("Granted %s the privileges of the application role.", appRole)
+		}
 		return nil
 	case "down":
 		m, err := db.MigrateDown(ctx)
 		if err != nil {
 			return err
+		}
+		if m == "" {
+			a.done("Nothing to roll back: no migration is applied.")
+			return nil
 		}
 		a.done("Rolled back %s.", m)
 		return nil
@@ -175,8 +215,13 @@ func (a *App) loginCmd() *cobra.Command {
 		Long: `login asks for your password without echo (or reads it from standard input
 with --password-stdin) and keeps the session tokens in the system keychain, or
 in a 0600 file in EPICEVENTS_HOME when there is none (or EPICEVENTS_KEYRING=off).
-The password is never a command-line argument.`,
+The password is never a command-line argument.
+
+With --server URL, login talks to that epicevents server and remembers it in
+config.json, so that later commands use it without the flag (remote mode) until
+` + "`epicevents logout`" + `. EPICEVENTS_SERVER does the same for one shell, unremembered.`,
 		Example: `  epicevents login --email ada@epicevents.example
+  epicevents login --server https://crm.epicevents.example --email ada@epicevents.example
   printf '%s\n' "$PASSWORD" | epicevents login --email ada@epicevents.example --password-stdin`,
 		Args: noArgs,
 		RunE: run(func(ctx context.Context, _ []string) error { return a.runLogin(ctx, o) }),
@@ -187,7 +232,7 @@ The password is never a command-line argument.`,
 }
 
 func (a *App) runLogin(ctx context.Context, o *loginOptions) error {
-	api, err := a.service(ctx)
+	api, err := a.backend(ctx)
 	if err != nil {
 		return err
 	}
@@ -205,6 +250,9 @@ func (a *App) runLogin(ctx context.Context, o *loginOptions) error {
 	if _, err := a.saveTokens(tokens); err != nil {
 		return err
 	}
+	if err := a.rememberServer(); err != nil {
+		return err
+	}
 	me, err := api.Me(crm.WithAccessToken(ctx, tokens.AccessToken))
 	if e, ok := crm.AsError(err); ok && e.Reason == "password_change" {
 		a.done("Logged in. Your password is temporary: change it now with `epicevents passwd`.")
@@ -219,20 +267,29 @@ func (a *App) runLogin(ctx context.Context, o *loginOptions) error {
 
 func (a *App) logoutCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:     "logout",
-		Short:   "End your session and forget its tokens",
-		Long:    "logout ends your session on the server side, so its tokens stop working everywhere, and forgets them here.",
+		Use:   "logout",
+		Short: "End your session and forget its tokens",
+		Long: `logout ends your session on the server side, so its tokens stop working
+everywhere, and forgets them here. In remote mode it also forgets the server
+remembered by ` + "`login --server`" + `.`,
 		Example: "  epicevents logout",
 		Args:    noArgs,
 		RunE: run(func(ctx context.Context, _ []string) error {
 			api, sctx, err := a.session(ctx)
 			if err != nil {
+				if crm.IsUnauthenticated(err) {
+					// No session left here: still leave remote mode.
+					_ = a.forgetServer()
+				}
 				return err
 			}
 			if err := api.Logout(sctx); err != nil && !crm.IsUnauthenticated(err) {
 				return err
 			}
 			if err := a.tokens().Delete(a.target()); err != nil {
+				return err
+			}
+			if err := a.forgetServer(); err != nil {
 				return err
 			}
 			a.done("Logged out.")

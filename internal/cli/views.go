@@ -147,13 +147,14 @@ func (v views) contract() []output.Column[crm.Contract] {
 }
 
 func (v views) event() []output.Column[crm.Event] {
-	full := v.eventColumns("full")
-	return append(full[:4:4], append([]output.Column[crm.Event]{
+	full := v.eventColumns("full") // ID, Name, Contract, Client, Start, End, Support, Location, …
+	cols := append(full[:4:4],
 		col("Client ID", func(e crm.Event) string { return id(e.ClientID) }),
 		col("Client email", func(e crm.Event) string { return e.ClientEmail }),
-		col("Client phone", func(e crm.Event) string { return optPhone(e.ClientPhone) }),
-		col("Support ID", func(e crm.Event) string { return optID(e.SupportContactID) }),
-	}, full[4:]...)...)
+		col("Client phone", func(e crm.Event) string { return optPhone(e.ClientPhone) }))
+	cols = append(cols, full[4:7]...)
+	cols = append(cols, col("Support ID", func(e crm.Event) string { return optID(e.SupportContactID) }))
+	return append(cols, full[7:]...)
 }
 
 func (v views) auditList() []output.Column[crm.AuditEntry] {

@@ -25,9 +25,10 @@ func secondsDur(s int) time.Duration { return time.Duration(s) * time.Second }
 // generated on first use.
 func signingKeys(ctx context.Context, store crm.Store, cfg config.Config) (keys [][]byte, generated bool, err error) {
 	if cfg.JWTSecret != "" {
+		// ParseKeys names the variable and never echoes a key.
 		keys, err = auth.ParseKeys(cfg.JWTSecret)
 		if err != nil {
-			return nil, false, crm.Errorf(crm.CodeInvalid, "EPICEVENTS_JWT_SECRET: %s", err)
+			return nil, false, err
 		}
 		return keys, false, nil
 	}
@@ -47,7 +48,9 @@ func signingKeys(ctx context.Context, store crm.Store, cfg config.Config) (keys 
 
 // newService builds the service over store with the configuration's keys and
 // tunables. It is the one place that knows the concrete implementations.
-func newService(ctx context.Context, store crm.Store, cfg config.Config) (*crm.Service, error) {
+// notifier hears of employee changes and signatures (Sentry); it may be a nil
+// *telemetry.Reporter, which does nothing.
+func newService(ctx context.Context, store crm.Store, cfg config.Config, notifier crm.Notifier) (*crm.Service, error) {
 	keys, _, err := signingKeys(ctx, store, cfg)
 	if err != nil {
 		return nil, err
@@ -62,6 +65,7 @@ func newService(ctx context.Context, store crm.Store, cfg config.Config) (*crm.S
 		Tokens:           jwt,
 		Refresh:          auth.RefreshTokens{},
 		IsCommonPassword: auth.IsCommonPassword,
+		Notifier:         notifier,
 		Config: crm.Config{
 			AccessTTL: cfg.AccessTTL, SessionTTL: cfg.SessionTTL, SessionIdle: cfg.SessionIdle,
 			ThrottleMax: cfg.Throttle.Max, ThrottleWindow: cfg.Throttle.Window,

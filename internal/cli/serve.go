@@ -1,0 +1,187 @@
+package cli
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/epicevents/epicevents/internal/crm"
+	"github.com/epicevents/epicevents/internal/httpapi"
+	"github.com/epicevents/epicevents/internal/sqlstore"
+)
+
+// shutdownGrace is how long in-flight requests get to finish once a stop is
+// asked (SIGTERM, interrupt); orchestrators usually wait 30 s before a kill.
+const shutdownGrace = 20 * time.Second
+
+type serveOptions struct {
+	addr, tlsCert, tlsKey string
+}
+
+func (a *App) serveCmd() *cobra.Command {
+	o := &serveOptions{}
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the HTTP API server",
+		Long: `serve runs the JSON API of SPEC §5 on --addr, so that employees' machines
+use the CRM with ` + "`--server URL`" + ` and never hold database credentials or signing
+keys. It reads EPICEVENTS_DATABASE_URL and the other settings from the
+environment and from a .env file in the current folder, and refuses to start on
+a database whose schema is behind (run ` + "`epicevents migrate up`" + `).
+
+Set EPICEVENTS_JWT_SECRET in production: without it the signing key is kept in
+the database, and serve warns about it. Serve TLS with --tls-cert and --tls-key,
+or run behind a reverse proxy that does. Logs are JSON lines on stderr, one per
+request; /healthz, /readyz and /metrics (Prometheus) are for operations.
+On SIGTERM or interrupt, in-flight requests get 20 seconds to finish.`,
+		Example: `  epicevents serve
+  epicevents serve --addr 0.0.0.0:8443 --tls-cert server.crt --tls-key server.key
+  EPICEVENTS_DATABASE_URL=postgres://app@db/epicevents epicevents serve --addr :8080`,
+		Args: noArgs,
+		RunE: run(func(ctx context.Context, _ []string) error { return a.runServe(ctx, o) }),
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.addr, "addr", "127.0.0.1:8080", "address to listen on, HOST:PORT (port 0 picks a free one)")
+	f.StringVar(&o.tlsCert, "tls-cert", "", "PEM certificate (chain) file, to serve HTTPS")
+	f.StringVar(&o.tlsKey, "tls-key", "", "PEM private key file of --tls-cert")
+	return cmd
+}
+
+func (a *App) runServe(ctx context.Context, o *serveOptions) error {
+	if (o.tlsCert == "") != (o.tlsKey == "") {
+		return crm.Errorf(crm.CodeInvalid, "--tls-cert and --tls-key go together: give both, or neither")
+	}
+	level := slog.LevelInfo
+	if a.debug {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewJSONHandler(a.stderr, &slog.HandlerOptions{Level: level}))
+	a.log = log
+
+	// Operator command: .env is read, the default home may be created.
+	if _, err := a.config(true); err != nil {
+		return err
+	}
+	db, err := a.openDB(ctx, true)
+	if err != nil {
+		return err
+	}
+	// service refuses an empty database (run init) and a schema behind
+	// (run migrate up), so a stale binary never serves a newer schema or
+	// the reverse.
+	svc, err := a.service(ctx)
+	if err != nil {
+		return err
+	}
+	if err := warnPrivileges(ctx, log, db); err != nil {
+		return err
+	}
+	if _, generated, err := signingKeys(ctx, db, a.cfg); err != nil {
+		return err
+	} else if generated {
+		log.Warn("EPICEVENTS_JWT_SECRET is not set: access tokens are signed with a key kept in the database, " +
+			"so whoever can read the database can forge tokens; set EPICEVENTS_JWT_SECRET (32 bytes or more) in production")
+	}
+
+	var tlsConfig *tls.Config
+	if o.tlsCert != "" {
+		cert, err := tls.LoadX509KeyPair(o.tlsCert, o.tlsKey)
+		if err != nil {
+			return crm.Errorf(crm.CodeInvalid, "cannot load the TLS certificate and key: %v", err)
+		}
+		tlsConfig = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
+	}
+
+	opts := httpapi.ServerOptions{
+		Logger:  log,
+		Ready:   db.Ping,
+		DBStats: db.SQL().Stats,
+	}
+	if a.reporter != nil { // a nil *Reporter in the interface would not be nil
+		opts.Reporter = a.reporter
+	}
+	api := httpapi.NewServer(svc, opts)
+	srv := &http.Server{
+		Handler:           api.Handler(),
+		TLSConfig:         tlsConfig,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       60 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", o.addr)
+	if err != nil {
+		return crm.Errorf(crm.CodeInvalid, "cannot listen on %s: %v", o.addr, err)
+	}
+	scheme := "http"
+	if tlsConfig != nil {
+		scheme = "https"
+	}
+	// One plain line, the real address (port 0 picks one), for people and
+	// for scripts that wait for the server to be up.
+	fmt.Fprintf(a.stderr, "listening on %s://%s\n", scheme, ln.Addr())
+
+	served := make(chan error, 1)
+	go func() {
+		if tlsConfig != nil {
+			served <- srv.ServeTLS(ln, "", "")
+		} else {
+			served <- srv.Serve(ln)
+		}
+	}()
+	select {
+	case err := <-served:
+		return &crm.Error{Code: crm.CodeInternal, Message: fmt.Sprintf("the server stopped: %v", err), Err: err}
+	case <-ctx.Done():
+	}
+
+	log.Info("shutting down: finishing in-flight requests", "grace", shutdownGrace.String())
+	// Not derived from ctx, which is already cancelled: the grace period
+	// starts now.
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
+	defer cancel()
+	err = srv.Shutdown(sctx)
+	if serr := <-served; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
+		log.Warn("server error while stopping", "err", serr.Error())
+	}
+	if err != nil {
+		log.Warn("requests still running after the grace period were cut off", "err", err.Error())
+		_ = srv.Close()
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// warnPrivileges warns loudly when serve connects to PostgreSQL with more
+// rights than it needs (SPEC §6): as a superuser, or as the role that owns
+// the tables. Either one could alter or drop the schema, or rewrite the
+// audit trail, through any flaw of the server.
+func warnPrivileges(ctx context.Context, log *slog.Logger, db *sqlstore.DB) error {
+	p, err := db.Privileges(ctx)
+	if err != nil {
+		return err
+	}
+	const fix = "connect as an application role instead: run `epicevents migrate up --app-role NAME` as the owner, " +
+		"then point EPICEVENTS_DATABASE_URL at NAME (see docs/postgresql.md)"
+	if p.Superuser {
+		log.Warn("SECURITY: serve is connected to PostgreSQL as the SUPERUSER "+p.Role+
+			", which bypasses every privilege: a flaw in the server could read, alter or drop anything in the cluster; "+fix,
+			"role", p.Role, "superuser", true)
+	} else if p.OwnsTables {
+		log.Warn("SECURITY: serve is connected to PostgreSQL as "+p.Role+", the OWNER of the CRM tables "+
+			"(or a member of the owner role): a flaw in the server could alter or drop the schema and rewrite the audit trail; "+fix,
+			"role", p.Role, "owner", true)
+	}
+	return nil
+}

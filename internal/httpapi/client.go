@@ -1,0 +1,772 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/epicevents/epicevents/internal/crm"
+)
+
+// Timeouts of the Client: connecting (TCP and TLS) and one whole request,
+// answer included. A list follows its pages with one request each.
+const (
+	DialTimeout    = 5 * time.Second
+	RequestTimeout = 30 * time.Second
+)
+
+// maxResponseBytes bounds what one answer may weigh: a page of MaxLimit rows
+// is far below it, so more means something is wrong on the other side.
+const maxResponseBytes = 32 << 20
+
+// ClientOptions tunes a Client; the zero value is right for the CLI.
+type ClientOptions struct {
+	// HTTPClient replaces the default client (tests). Its redirect policy is
+	// kept as given.
+	HTTPClient *http.Client
+	// UserAgent is sent with every request, such as "epicevents/1.2.0".
+	UserAgent string
+}
+
+// Client implements crm.API against `epicevents serve`, so that the CLI runs
+// every command in remote mode exactly as in local mode. It forwards the
+// access token that the context carries (crm.WithAccessToken) and turns
+// problem answers back into the *crm.Error the server's service returned.
+type Client struct {
+	base string // normalised server URL, as NormalizeServerURL returns it
+	api  string // base + Prefix
+	hc   *http.Client
+	ua   string
+}
+
+var _ crm.API = (*Client)(nil)
+
+// NewClient returns a client of the server at baseURL (http or https; a path
+// is kept, for a server behind a reverse proxy under a folder).
+func NewClient(baseURL string, opts ClientOptions) (*Client, error) {
+	base, err := NormalizeServerURL(baseURL)
+	if err != nil {
+		return nil, err
+	}
+	hc := opts.HTTPClient
+	if hc == nil {
+		hc = defaultHTTPClient()
+	}
+	ua := opts.UserAgent
+	if ua == "" {
+		ua = "epicevents"
+	}
+	return &Client{base: base, api: base + Prefix, hc: hc, ua: ua}, nil
+}
+
+// BaseURL returns the normalised URL of the server, the name under which the
+// CLI keeps this server's tokens.
+func (c *Client) BaseURL() string { return c.base }
+
+// NormalizeServerURL checks a server address and writes it one way: scheme
+// and host in lower case, no default port, no trailing slash, no trailing
+// /api/v1. Only http and https are accepted, without credentials, query or
+// fragment. The error is a *crm.Error (CodeInvalid) that says what to write.
+func NormalizeServerURL(raw string) (string, error) {
+	raw = strings.TrimSpace(raw)
+	bad := func(why string) error {
+		return crm.Errorf(crm.CodeInvalid, "server: %q %s; write it like https://crm.example.com", raw, why)
+	}
+	if raw == "" {
+		return "", crm.Errorf(crm.CodeInvalid, "server: an address is required, such as https://crm.example.com")
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", bad("is not a URL")
+	}
+	u.Scheme = strings.ToLower(u.Scheme)
+	switch {
+	case u.Scheme != "http" && u.Scheme != "https":
+		return "", bad("must start with https:// (or http://)")
+	case u.Host == "" || u.Hostname() == "":
+		return "", bad("has no host")
+	case u.User != nil:
+		return "", bad("must not carry a user name or password")
+	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
+		return "", bad("must not have a query or a fragment")
+	}
+	host, port := strings.ToLower(u.Hostname()), u.Port()
+	if u.Port() == "" && strings.HasSuffix(u.Host, ":") {
+		return "", bad("has an empty port")
+	}
+	if port != "" {
+		n, err := strconv.Atoi(port)
+		if err != nil || n < 1 || n > 65535 {
+			return "", bad("has an invalid port")
+		}
+		port = strconv.Itoa(n)
+	}
+	if (u.Scheme == "https" && port == "443") || (u.Scheme == "http" && port == "80") {
+		port = ""
+	}
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	if port != "" {
+		host += ":" + port
+	}
+	path := strings.TrimRight(u.EscapedPath(), "/")
+	path = strings.TrimSuffix(path, Prefix)
+	path = strings.TrimRight(path, "/")
+	return u.Scheme + "://" + host + path, nil
+}
+
+func defaultHTTPClient() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.DialContext = (&net.Dialer{Timeout: DialTimeout, KeepAlive: 30 * time.Second}).DialContext
+	t.TLSHandshakeTimeout = DialTimeout
+	t.ResponseHeaderTimeout = RequestTimeout
+	// Certificates are always verified (SPEC §7); a private CA is added with
+	// SSL_CERT_FILE or SSL_CERT_DIR, which Go reads.
+	t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+	return &http.Client{
+		Transport: t,
+		Timeout:   RequestTimeout,
+		// A redirect would turn a POST into a GET and might carry the token
+		// to another host: the address given must be the API's.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}
+
+// request describes one call.
+type request struct {
+	method string
+	path   string // under Prefix, such as "/clients/7"
+	query  url.Values
+	body   any // marshalled as JSON when non-nil
+}
+
+// send performs req and returns the open response when its status is 2xx;
+// otherwise it returns the error the answer stands for.
+func (c *Client) send(ctx context.Context, req request) (*http.Response, error) {
+	u := c.api + req.path
+	if len(req.query) > 0 {
+		u += "?" + req.query.Encode()
+	}
+	var body io.Reader
+	if req.body != nil {
+		b, err := json.Marshal(req.body)
+		if err != nil {
+			return nil, fmt.Errorf("httpapi: encode %s %s: %w", req.method, req.path, err)
+		}
+		body = bytes.NewReader(b)
+	}
+	hr, err := http.NewRequestWithContext(ctx, req.method, u, body)
+	if err != nil {
+		return nil, fmt.Errorf("httpapi: %s %s: %w", req.method, req.path, err)
+	}
+	hr.Header.Set("Accept", "application/json, "+ProblemType)
+	hr.Header.Set("User-Agent", c.ua)
+	if req.body != nil {
+		hr.Header.Set("Content-Type", "application/json")
+	}
+	if tok := crm.AccessToken(ctx); tok != "" {
+		hr.Header.Set("Authorization", "Bearer "+tok)
+	}
+	resp, err := c.hc.Do(hr)
+	if err != nil {
+		return nil, c.transportError(ctx, req, err)
+	}
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		return resp, nil
+	}
+	defer drain(resp)
+	return nil, c.answerError(req, resp)
+}
+
+// drain reads a little of what is left so that the connection can be reused,
+// then closes the body.
+func drain(resp *http.Response) {
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	_ = resp.Body.Close()
+}
+
+// call performs req and decodes a JSON answer into out (unless out is nil).
+func (c *Client) call(ctx context.Context, req request, out any) error {
+	resp, err := c.send(ctx, req)
+	if err != nil {
+		return err
+	}
+	defer drain(resp)
+	if out == nil {
+		return nil
+	}
+	if err := checkJSON(resp); err != nil {
+		return c.unexpected(req, err)
+	}
+	dec := json.NewDecoder(io.LimitReader(resp.Body, maxResponseBytes))
+	if err := dec.Decode(out); err != nil {
+		return c.unexpected(req, err)
+	}
+	return nil
+}
+
+func checkJSON(resp *http.Response) error {
+	mt, _, err := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	if err != nil || mt != "application/json" {
+		return fmt.Errorf("content type %q, not application/json (HTTP %d)", resp.Header.Get("Content-Type"), resp.StatusCode)
+	}
+	return nil
+}
+
+// unexpected wraps an answer that is not what the API promises. It is not a
+// *crm.Error, so the CLI shows "internal error" with a reference and logs it.
+func (c *Client) unexpected(req request, err error) error {
+	return fmt.Errorf("httpapi: %s %s%s: the answer is not the expected JSON: %w", req.method, c.api, req.path, err)
+}
+
+// transportError turns a failure to get any answer into CodeUnavailable, so
+// that the CLI says to check the address or try later (exit 7).
+func (c *Client) transportError(ctx context.Context, req request, err error) error {
+	if ctx.Err() != nil {
+		return fmt.Errorf("httpapi: %s %s: %w", req.method, req.path, ctx.Err())
+	}
+	var (
+		unknownCA  x509.UnknownAuthorityError
+		badHost    x509.HostnameError
+		invalid    x509.CertificateInvalidError
+		verifyErr  *tls.CertificateVerificationError
+		recordErr  tls.RecordHeaderError
+		certIssue  = errors.As(err, &unknownCA) || errors.As(err, &badHost) || errors.As(err, &invalid) || errors.As(err, &verifyErr)
+		notTLSPeer = errors.As(err, &recordErr)
+	)
+	switch {
+	case certIssue:
+		return &crm.Error{Code: crm.CodeUnavailable, Err: err, Message: fmt.Sprintf(
+			"the certificate of the server at %s cannot be verified; check the address, or add your organisation's CA with SSL_CERT_FILE", c.base)}
+	case notTLSPeer:
+		return &crm.Error{Code: crm.CodeUnavailable, Err: err, Message: fmt.Sprintf(
+			"the server at %s does not speak HTTPS; check the address (http:// or https://)", c.base)}
+	}
+	return &crm.Error{Code: crm.CodeUnavailable, Err: err, Message: fmt.Sprintf(
+		"the server at %s cannot be reached; check the address or try again later", c.base)}
+}
+
+// codeOfStatus reads an error code from an HTTP status, for answers whose
+// problem body does not name one.
+func codeOfStatus(status int) (crm.Code, bool) {
+	switch status {
+	case 400, 413, 415, 422:
+		return crm.CodeInvalid, true
+	case 401:
+		return crm.CodeUnauthenticated, true
+	case 403:
+		return crm.CodeForbidden, true
+	case 404:
+		return crm.CodeNotFound, true
+	case 409:
+		return crm.CodeConflict, true
+	case 412:
+		return crm.CodeStale, true
+	case 429:
+		return crm.CodeThrottled, true
+	case 502, 503, 504:
+		return crm.CodeUnavailable, true
+	}
+	return crm.CodeInternal, false
+}
+
+// knownCode reports whether c is one of the product's codes.
+func knownCode(c crm.Code) bool {
+	_, ok := statusOf[c]
+	return ok
+}
+
+// answerError rebuilds the error of a non-2xx answer.
+func (c *Client) answerError(req request, resp *http.Response) error {
+	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	var p Problem
+	isProblem := mt == ProblemType || mt == "application/json"
+	if isProblem {
+		err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&p)
+		isProblem = err == nil && (p.Detail != "" || p.Code != "" || p.Status != 0)
+	}
+	if !isProblem {
+		// Not the API talking: a proxy or another program at that address.
+		switch code, _ := codeOfStatus(resp.StatusCode); {
+		case code == crm.CodeUnavailable:
+			return &crm.Error{Code: crm.CodeUnavailable, Message: fmt.Sprintf(
+				"the server at %s is unavailable (HTTP %d); try again later", c.base, resp.StatusCode)}
+		case resp.StatusCode >= 300 && resp.StatusCode < 400:
+			where := resp.Header.Get("Location")
+			return crm.Errorf(crm.CodeInvalid,
+				"the server at %s redirects to %q; give the address of the API itself with --server", c.base, where)
+		case resp.StatusCode == http.StatusNotFound:
+			return crm.Errorf(crm.CodeUnavailable,
+				"no Epic Events API answers at %s (HTTP 404); check the address", c.base)
+		}
+		return c.unexpected(req, fmt.Errorf("HTTP %d with content type %q", resp.StatusCode, resp.Header.Get("Content-Type")))
+	}
+	code := p.Code
+	if !knownCode(code) {
+		code, _ = codeOfStatus(resp.StatusCode)
+	}
+	e := &crm.Error{Code: code, Message: p.Detail, Fields: p.Errors, Reason: p.Reason, RetryAfter: p.RetryAfter}
+	if e.RetryAfter == 0 && code == crm.CodeThrottled {
+		if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s > 0 {
+			e.RetryAfter = s
+		}
+	}
+	if code == crm.CodeInternal {
+		// The server logged the cause under its request id; the CLI shows
+		// "internal error" with that reference.
+		ref := p.RequestID
+		if ref == "" {
+			ref = resp.Header.Get("X-Request-Id")
+		}
+		return &ServerError{Status: resp.StatusCode, RequestID: ref, Detail: p.Detail}
+	}
+	if e.Message == "" && len(e.Fields) == 0 {
+		e.Message = fmt.Sprintf("the server refused the request (HTTP %d %s)", resp.StatusCode, http.StatusText(resp.StatusCode))
+	}
+	return e
+}
+
+// ServerError is an unexpected error on the server's side (HTTP 500). It is
+// not a *crm.Error, so the CLI reports it as an internal error; RequestID is
+// the reference under which the server logged it.
+type ServerError struct {
+	Status    int
+	RequestID string
+	Detail    string
+}
+
+func (e *ServerError) Error() string {
+	s := fmt.Sprintf("the server failed with HTTP %d", e.Status)
+	if e.RequestID != "" {
+		s += " (request " + e.RequestID + ")"
+	}
+	if e.Detail != "" {
+		s += ": " + e.Detail
+	}
+	return s
+}
+
+// Reference returns the server's reference for the failure, if any.
+func (e *ServerError) Reference() string { return e.RequestID }
+
+func idPath(collection string, id int64, action ...string) string {
+	p := "/" + collection + "/" + strconv.FormatInt(id, 10)
+	for _, a := range action {
+		p += "/" + a
+	}
+	return p
+}
+
+// Login opens a session.
+func (c *Client) Login(ctx context.Context, email, password string) (crm.Tokens, error) {
+	var t crm.Tokens
+	err := c.call(ctx, request{method: http.MethodPost, path: "/auth/login",
+		body: LoginRequest{Email: email, Password: password}}, &t)
+	return t, err
+}
+
+// Refresh trades a refresh token for a new pair.
+func (c *Client) Refresh(ctx context.Context, refreshToken string) (crm.Tokens, error) {
+	var t crm.Tokens
+	err := c.call(ctx, request{method: http.MethodPost, path: "/auth/refresh",
+		body: RefreshRequest{RefreshToken: refreshToken}}, &t)
+	return t, err
+}
+
+// Logout ends the session of the context's access token.
+func (c *Client) Logout(ctx context.Context) error {
+	return c.call(ctx, request{method: http.MethodPost, path: "/auth/logout"}, nil)
+}
+
+// Me returns the logged-in employee.
+func (c *Client) Me(ctx context.Context) (crm.Employee, error) {
+	var e crm.Employee
+	err := c.call(ctx, request{method: http.MethodGet, path: "/me"}, &e)
+	return e, err
+}
+
+// ChangePassword changes the caller's password; the answer is a fresh pair
+// for this session.
+func (c *Client) ChangePassword(ctx context.Context, current, next string) (crm.Tokens, error) {
+	var t crm.Tokens
+	err := c.call(ctx, request{method: http.MethodPost, path: "/me/password",
+		body: PasswordChange{CurrentPassword: current, NewPassword: next}}, &t)
+	return t, err
+}
+
+// GetEmployee returns one employee.
+func (c *Client) GetEmployee(ctx context.Context, id int64) (crm.Employee, error) {
+	var e crm.Employee
+	err := c.call(ctx, request{method: http.MethodGet, path: idPath("employees", id)}, &e)
+	return e, err
+}
+
+// ListEmployees streams employees to emit.
+func (c *Client) ListEmployees(ctx context.Context, f crm.EmployeeFilter, emit crm.Emit[crm.Employee]) (string, error) {
+	q := url.Values{}
+	if f.Role != nil {
+		q.Set(QRole, string(canonicalRole(*f.Role)))
+	}
+	setBool(q, QAll, f.All)
+	return list(ctx, c, "/employees", q, f.Page, emit)
+}
+
+// CreateEmployee creates an employee.
+func (c *Client) CreateEmployee(ctx context.Context, in crm.NewEmployee) (crm.Employee, error) {
+	in.Role = canonicalRole(in.Role)
+	var e crm.Employee
+	err := c.call(ctx, request{method: http.MethodPost, path: "/employees", body: in}, &e)
+	return e, err
+}
+
+// UpdateEmployee changes the fields set in p.
+func (c *Client) UpdateEmployee(ctx context.Context, id int64, p crm.EmployeePatch) (crm.Employee, error) {
+	if p.Role != nil {
+		r := canonicalRole(*p.Role)
+		p.Role = &r
+	}
+	var e crm.Employee
+	err := c.call(ctx, request{method: http.MethodPatch, path: idPath("employees", id), body: p}, &e)
+	return e, err
+}
+
+// SetPassword gives an employee a temporary password.
+func (c *Client) SetPassword(ctx context.Context, id int64, password string) error {
+	return c.call(ctx, request{method: http.MethodPost, path: idPath("employees", id, "set-password"),
+		body: SetPasswordRequest{Password: password}}, nil)
+}
+
+// Deactivate deactivates an employee, handing their portfolio to reassignTo.
+func (c *Client) Deactivate(ctx context.Context, id int64, reassignTo *int64) (crm.Employee, error) {
+	var e crm.Employee
+	err := c.call(ctx, request{method: http.MethodPost, path: idPath("employees", id, "deactivate"),
+		body: DeactivateRequest{ReassignTo: reassignTo}}, &e)
+	return e, err
+}
+
+// Reactivate reactivates an employee.
+func (c *Client) Reactivate(ctx context.Context, id int64) (crm.Employee, error) {
+	var e crm.Employee
+	err := c.call(ctx, request{method: http.MethodPost, path: idPath("employees", id, "reactivate")}, &e)
+	return e, err
+}
+
+// DeleteEmployee deletes an employee who owns nothing.
+func (c *Client) DeleteEmployee(ctx context.Context, id int64) error {
+	return c.call(ctx, request{method: http.MethodDelete, path: idPath("employees", id)}, nil)
+}
+
+// GetClient returns one client.
+func (c *Client) GetClient(ctx context.Context, id int64) (crm.Client, error) {
+	var v crm.Client
+	err := c.call(ctx, request{method: http.MethodGet, path: idPath("clients", id)}, &v)
+	return v, err
+}
+
+// ListClients streams clients to emit.
+func (c *Client) ListClients(ctx context.Context, f crm.ClientFilter, emit crm.Emit[crm.Client]) (string, error) {
+	q := url.Values{}
+	setBool(q, QMine, f.Mine)
+	setID(q, QSalesContactID, f.SalesContactID)
+	if f.Search != "" {
+		q.Set(QSearch, f.Search)
+	}
+	return list(ctx, c, "/clients", q, f.Page, emit)
+}
+
+// CreateClient creates a client.
+func (c *Client) CreateClient(ctx context.Context, in crm.NewClient) (crm.Client, error) {
+	var v crm.Client
+	err := c.call(ctx, request{method: http.MethodPost, path: "/clients", body: in}, &v)
+	return v, err
+}
+
+// UpdateClient changes the fields set in p.
+func (c *Client) UpdateClient(ctx context.Context, id int64, p crm.ClientPatch) (crm.Client, error) {
+	var v crm.Client
+	err := c.call(ctx, request{method: http.MethodPatch, path: idPath("clients", id), body: p}, &v)
+	return v, err
+}
+
+// ReassignClient gives a client another sales contact.
+func (c *Client) ReassignClient(ctx context.Context, id, salesContactID int64) (crm.Client, error) {
+	var v crm.Client
+	err := c.call(ctx, request{method: http.MethodPost, path: idPath("clients", id, "reassign"),
+		body: SalesContactRequest{SalesContactID: salesContactID}}, &v)
+	return v, err
+}
+
+// GetContract returns one contract.
+func (c *Client) GetContract(ctx context.Context, id int64) (crm.Contract, error) {
+	var v crm.Contract
+	err := c.call(ctx, request{method: http.MethodGet, path: idPath("contracts", id)}, &v)
+	return v, err
+}
+
+// ListContracts streams contracts to emit.
+func (c *Client) ListContracts(ctx context.Context, f crm.ContractFilter, emit crm.Emit[crm.Contract]) (string, error) {
+	q := url.Values{}
+	setBool(q, QUnsigned, f.Unsigned)
+	setBool(q, QUnpaid, f.Unpaid)
+	setBool(q, QMine, f.Mine)
+	setID(q, QSalesContactID, f.SalesContactID)
+	setID(q, QClientID, f.ClientID)
+	return list(ctx, c, "/contracts", q, f.Page, emit)
+}
+
+// CreateContract creates a contract.
+func (c *Client) CreateContract(ctx context.Context, in crm.NewContract) (crm.Contract, error) {
+	var v crm.Contract
+	err := c.call(ctx, request{method: http.MethodPost, path: "/contracts", body: in}, &v)
+	return v, err
+}
+
+// UpdateContract changes the amounts set in p.
+func (c *Client) UpdateContract(ctx context.Context, id int64, p crm.ContractPatch) (crm.Contract, error) {
+	var v crm.Contract
+	err := c.call(ctx, request{method: http.MethodPatch, path: idPath("contracts", id), body: p}, &v)
+	return v, err
+}
+
+// SignContract signs a contract.
+func (c *Client) SignContract(ctx context.Context, id int64) (crm.Contract, error) {
+	var v crm.Contract
+	err := c.call(ctx, request{method: http.MethodPost, path: idPath("contracts", id, "sign")}, &v)
+	return v, err
+}
+
+// ReassignContract gives a contract another sales contact.
+func (c *Client) ReassignContract(ctx context.Context, id, salesContactID int64) (crm.Contract, error) {
+	var v crm.Contract
+	err := c.call(ctx, request{method: http.MethodPost, path: idPath("contracts", id, "reassign"),
+		body: SalesContactRequest{SalesContactID: salesContactID}}, &v)
+	return v, err
+}
+
+// GetEvent returns one event.
+func (c *Client) GetEvent(ctx context.Context, id int64) (crm.Event, error) {
+	var v crm.Event
+	err := c.call(ctx, request{method: http.MethodGet, path: idPath("events", id)}, &v)
+	return v, err
+}
+
+// ListEvents streams events to emit.
+func (c *Client) ListEvents(ctx context.Context, f crm.EventFilter, emit crm.Emit[crm.Event]) (string, error) {
+	q := url.Values{}
+	setBool(q, QWithoutSupport, f.WithoutSupport)
+	setBool(q, QMine, f.Mine)
+	setID(q, QSupportID, f.SupportContactID)
+	setID(q, QSalesContactID, f.SalesContactID)
+	setID(q, QContractID, f.ContractID)
+	setTime(q, QFrom, f.From)
+	setTime(q, QTo, f.To)
+	return list(ctx, c, "/events", q, f.Page, emit)
+}
+
+// CreateEvent creates an event.
+func (c *Client) CreateEvent(ctx context.Context, in crm.NewEvent) (crm.Event, error) {
+	in.Start, in.End = in.Start.UTC(), in.End.UTC()
+	var v crm.Event
+	err := c.call(ctx, request{method: http.MethodPost, path: "/events", body: in}, &v)
+	return v, err
+}
+
+// UpdateEvent changes the fields set in p.
+func (c *Client) UpdateEvent(ctx context.Context, id int64, p crm.EventPatch) (crm.Event, error) {
+	p.Start, p.End = utc(p.Start), utc(p.End)
+	var v crm.Event
+	err := c.call(ctx, request{method: http.MethodPatch, path: idPath("events", id), body: p}, &v)
+	return v, err
+}
+
+// AssignSupport assigns a SUPPORT employee to an event.
+func (c *Client) AssignSupport(ctx context.Context, id, supportID int64) (crm.Event, error) {
+	var v crm.Event
+	err := c.call(ctx, request{method: http.MethodPost, path: idPath("events", id, "assign"),
+		body: SupportRequest{SupportContactID: supportID}}, &v)
+	return v, err
+}
+
+// UnassignSupport removes an event's support contact.
+func (c *Client) UnassignSupport(ctx context.Context, id int64) (crm.Event, error) {
+	var v crm.Event
+	err := c.call(ctx, request{method: http.MethodPost, path: idPath("events", id, "unassign")}, &v)
+	return v, err
+}
+
+// ListAudit streams audit entries to emit.
+func (c *Client) ListAudit(ctx context.Context, f crm.AuditFilter, emit crm.Emit[crm.AuditEntry]) (string, error) {
+	q := url.Values{}
+	if f.Entity != "" {
+		q.Set(QEntity, f.Entity)
+	}
+	setID(q, QEntityID, f.EntityID)
+	setID(q, QActorID, f.ActorID)
+	return list(ctx, c, "/audit", q, f.Page, emit)
+}
+
+// canonicalRole writes a role as the API documents it (upper case). The
+// service reads any case, as the CLI does in local mode; the document names
+// the canonical form, and a role it does not know stays as given, for the
+// server to refuse with the service's own words.
+func canonicalRole(r crm.Role) crm.Role {
+	if c := crm.Role(strings.ToUpper(strings.TrimSpace(string(r)))); c.Valid() {
+		return c
+	}
+	return r
+}
+
+func setBool(q url.Values, name string, v bool) {
+	if v {
+		q.Set(name, "true")
+	}
+}
+
+func setID(q url.Values, name string, v *int64) {
+	if v != nil {
+		q.Set(name, strconv.FormatInt(*v, 10))
+	}
+}
+
+func setTime(q url.Values, name string, v *time.Time) {
+	if v != nil {
+		q.Set(name, v.UTC().Format(time.RFC3339Nano))
+	}
+}
+
+func utc(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+// list follows the pages of a list, asking each for at most what is still
+// wanted (and at most MaxLimit), and emits every item as it is decoded, so
+// that no page, let alone the whole list, is held in memory. Like the
+// service, it returns a cursor when more rows exist beyond page.Limit.
+func list[T any](ctx context.Context, c *Client, path string, q url.Values, page crm.Page, emit crm.Emit[T]) (string, error) {
+	remaining, cursor := page.Limit, page.Cursor
+	for {
+		n := MaxLimit
+		if page.Limit > 0 {
+			n = min(remaining, MaxLimit)
+		}
+		q.Set(QLimit, strconv.Itoa(n))
+		if cursor != "" {
+			q.Set(QCursor, cursor)
+		} else {
+			q.Del(QCursor)
+		}
+		got, next, err := listPage(ctx, c, request{method: http.MethodGet, path: path, query: q}, emit)
+		if err != nil {
+			return "", err
+		}
+		if next == "" {
+			return "", nil
+		}
+		if got == 0 {
+			return "", c.unexpected(request{method: http.MethodGet, path: path}, errors.New("an empty page with a next cursor"))
+		}
+		if page.Limit > 0 {
+			if remaining -= got; remaining <= 0 {
+				return next, nil
+			}
+		}
+		cursor = next
+	}
+}
+
+// listPage reads one page {"items": [...], "next": ...}, emitting items as
+// they are decoded. It returns how many it emitted and the next cursor.
+func listPage[T any](ctx context.Context, c *Client, req request, emit crm.Emit[T]) (int, string, error) {
+	resp, err := c.send(ctx, req)
+	if err != nil {
+		return 0, "", err
+	}
+	defer drain(resp)
+	if err := checkJSON(resp); err != nil {
+		return 0, "", c.unexpected(req, err)
+	}
+	dec := json.NewDecoder(io.LimitReader(resp.Body, maxResponseBytes))
+	bad := func(err error) (int, string, error) { return 0, "", c.unexpected(req, err) }
+	if err := expectDelim(dec, '{'); err != nil {
+		return bad(err)
+	}
+	var (
+		n         int
+		next      string
+		seenItems bool
+	)
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return bad(err)
+		}
+		switch tok {
+		case "items":
+			if err := expectDelim(dec, '['); err != nil {
+				return bad(err)
+			}
+			for dec.More() {
+				var v T
+				if err := dec.Decode(&v); err != nil {
+					return bad(err)
+				}
+				if err := emit(v); err != nil {
+					return n, "", err
+				}
+				n++
+			}
+			if err := expectDelim(dec, ']'); err != nil {
+				return bad(err)
+			}
+			seenItems = true
+		case "next":
+			var s *string
+			if err := dec.Decode(&s); err != nil {
+				return bad(err)
+			}
+			if s != nil {
+				next = *s
+			}
+		default:
+			var skip json.RawMessage
+			if err := dec.Decode(&skip); err != nil {
+				return bad(err)
+			}
+		}
+	}
+	if err := expectDelim(dec, '}'); err != nil {
+		return bad(err)
+	}
+	if !seenItems {
+		return bad(errors.New(`no "items" in a list answer`))
+	}
+	return n, next, nil
+}
+
+func expectDelim(dec *json.Decoder, want json.Delim) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	if d, ok := tok.(json.Delim); !ok || d != want {
+		return fmt.Errorf("expected %q, found %v", want, tok)
+	}
+	return nil
+}

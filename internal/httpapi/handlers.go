@@ -1,0 +1,188 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/epicevents/epicevents/internal/crm"
+)
+
+// apiHandler handles a request and returns its error, for Server.fail to
+// answer as a problem. Handlers are built from the few generic shapes below,
+// so that every resource decodes, checks and answers the same way.
+type apiHandler func(w http.ResponseWriter, r *http.Request) error
+
+// noContent is the result of an operation that answers no body (204).
+type noContent struct{}
+
+// writeResource writes v as JSON with status. A single resource carries its ETag;
+// noContent answers 204 without a body.
+func writeResource(w http.ResponseWriter, status int, v any) error {
+	if _, ok := v.(noContent); ok {
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+	if m, ok := resourceOf(v); ok {
+		w.Header().Set("ETag", ETag(m.version))
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	// The status is sent: an encoding error now can only be a broken
+	// connection, which no answer could reach.
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false) // JSON, served with nosniff: no HTML context to guard
+	_ = enc.Encode(v)
+	return nil
+}
+
+// resource is what the transport needs of a resource: where it lives and its
+// version, for Location and ETag.
+type resource struct {
+	plural  string
+	id      int64
+	version int64
+}
+
+func resourceOf(v any) (resource, bool) {
+	switch v := v.(type) {
+	case crm.Employee:
+		return resource{"employees", v.ID, v.Version}, true
+	case crm.Client:
+		return resource{"clients", v.ID, v.Version}, true
+	case crm.Contract:
+		return resource{"contracts", v.ID, v.Version}, true
+	case crm.Event:
+		return resource{"events", v.ID, v.Version}, true
+	}
+	return resource{}, false
+}
+
+// pathID reads the {id} of the route: a positive integer, else 400.
+func pathID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, badRequest("id", "must be an id (a positive whole number)")
+	}
+	return id, nil
+}
+
+// ifMatch returns ctx carrying the version of an If-Match header, for the
+// service to refuse the change with CodeStale (412) if the row has moved on.
+// "*" asks for no check.
+func ifMatch(r *http.Request) (context.Context, error) {
+	h := strings.TrimSpace(r.Header.Get("If-Match"))
+	if h == "" || h == "*" {
+		return r.Context(), nil
+	}
+	v, ok := ParseETag(h)
+	if !ok {
+		return nil, badRequest("If-Match", `must be an ETag as sent by the server, such as "3"`)
+	}
+	return crm.WithIfMatch(r.Context(), v), nil
+}
+
+// one answers GET /<plural>/{id}.
+func serveOne[T any](get func(context.Context, int64) (T, error)) apiHandler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r)
+		if err != nil {
+			return err
+		}
+		v, err := get(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		return writeResource(w, http.StatusOK, v)
+	}
+}
+
+// call answers a POST whose body is In: 200 with the result, or 201 with its
+// Location for a create.
+func serveCall[In, T any](status int, fn func(context.Context, In) (T, error)) apiHandler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		var in In
+		if err := decodeBody(w, r, &in, bodyRequired); err != nil {
+			return err
+		}
+		v, err := fn(r.Context(), in)
+		if err != nil {
+			return err
+		}
+		if m, ok := resourceOf(v); ok && status == http.StatusCreated {
+			w.Header().Set("Location", Prefix+"/"+m.plural+"/"+strconv.FormatInt(m.id, 10))
+		}
+		return writeResource(w, status, v)
+	}
+}
+
+// create answers POST /<plural>: 201, Location and ETag.
+func serveCreate[In, T any](fn func(context.Context, In) (T, error)) apiHandler {
+	return serveCall(http.StatusCreated, fn)
+}
+
+// change answers a PATCH, DELETE or action on /<plural>/{id}: the body B
+// (per rule), If-Match, then fn; 200 with the resource, or 204 for noContent{}.
+func serveChange[B, T any](rule bodyRule, fn func(ctx context.Context, id int64, body B) (T, error)) apiHandler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		id, err := pathID(r)
+		if err != nil {
+			return err
+		}
+		ctx, err := ifMatch(r)
+		if err != nil {
+			return err
+		}
+		var body B
+		if err := decodeBody(w, r, &body, rule); err != nil {
+			return err
+		}
+		v, err := fn(ctx, id, body)
+		if err != nil {
+			return err
+		}
+		return writeResource(w, http.StatusOK, v)
+	}
+}
+
+// patch answers PATCH /<plural>/{id} with the patch type P.
+func servePatch[P, T any](fn func(context.Context, int64, P) (T, error)) apiHandler {
+	return serveChange(bodyRequired, fn)
+}
+
+// action answers POST /<plural>/{id}/<action> without a body of its own.
+func serveAction[T any](fn func(context.Context, int64) (T, error)) apiHandler {
+	return serveChange(bodyOptional, func(ctx context.Context, id int64, _ struct{}) (T, error) { return fn(ctx, id) })
+}
+
+// remove answers DELETE /<plural>/{id} with 204.
+func serveRemove(fn func(context.Context, int64) error) apiHandler {
+	return serveAction(func(ctx context.Context, id int64) (noContent, error) { return noContent{}, fn(ctx, id) })
+}
+
+// list answers a list: the filter f (already read from q), then the page as
+// {"items": [...], "next": ...}. A page is at most MaxLimit rows, so it is
+// gathered before answering: an error halfway still gets a proper problem.
+func serveList[F, T any](w http.ResponseWriter, r *http.Request, q *listQuery, f F,
+	fn func(context.Context, F, crm.Emit[T]) (string, error)) error {
+	if err := q.err(); err != nil {
+		return err
+	}
+	items := make([]T, 0, DefaultLimit)
+	next, err := fn(r.Context(), f, func(v T) error {
+		items = append(items, v)
+		return nil
+	})
+	if err != nil {
+		// Every input of a list is a query parameter: an invalid one (a
+		// role, a cursor, from after to) is a malformed request.
+		return malformed(err)
+	}
+	p := Page[T]{Items: items}
+	if next != "" {
+		p.Next = &next
+	}
+	return writeResource(w, http.StatusOK, p)
+}

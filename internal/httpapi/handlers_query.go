@@ -1,0 +1,125 @@
+package httpapi
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/epicevents/epicevents/internal/crm"
+)
+
+// listQuery reads the query parameters of a list. It collects every problem,
+// so that one 400 names them all: unknown names (a typo would otherwise silently
+// widen the list), repeated names and values that do not parse.
+type listQuery struct {
+	values    url.Values
+	errs      []crm.FieldError
+	malformed bool
+}
+
+// newQuery checks the parameter names of r against allowed (limit and cursor
+// are always allowed).
+func newQuery(r *http.Request, allowed ...string) *listQuery {
+	values, err := url.ParseQuery(r.URL.RawQuery)
+	// URL.Query drops what it cannot decode (a stray %): a filter lost that
+	// way would widen the list without a word.
+	q := &listQuery{values: values, malformed: err != nil}
+	names := make([]string, 0, len(q.values))
+	for name := range q.values {
+		names = append(names, name)
+	}
+	slices.Sort(names) // a stable order of errors, for people and tests
+	for _, name := range names {
+		switch {
+		case name != QLimit && name != QCursor && !slices.Contains(allowed, name):
+			q.add(name, "is not a parameter of this list")
+		case len(q.values[name]) > 1:
+			q.add(name, "is given more than once")
+		}
+	}
+	return q
+}
+
+func (q *listQuery) add(name, message string) {
+	q.errs = append(q.errs, crm.FieldError{Field: name, Message: message})
+}
+
+// err is the 400 for every problem found, or nil.
+func (q *listQuery) err() error {
+	if q.malformed {
+		return badRequest("", "the query string is malformed: escape reserved characters (% as %25, + as %2B)")
+	}
+	if len(q.errs) == 0 {
+		return nil
+	}
+	msg := make([]string, len(q.errs))
+	for i, f := range q.errs {
+		msg[i] = f.Field + ": " + f.Message
+	}
+	return &requestError{status: http.StatusBadRequest, err: &crm.Error{Code: crm.CodeInvalid,
+		Message: "invalid query parameters: " + strings.Join(msg, "; "), Fields: q.errs}}
+}
+
+// str returns the parameter, "" when absent.
+func (q *listQuery) str(name string) string { return q.values.Get(name) }
+
+// bool reads "true" or "false"; absent is false.
+func (q *listQuery) bool(name string) bool {
+	if !q.values.Has(name) {
+		return false
+	}
+	switch v := q.values.Get(name); v {
+	case "true":
+		return true
+	case "false":
+		return false
+	}
+	q.add(name, "must be true or false")
+	return false
+}
+
+// id reads a positive integer; nil when absent.
+func (q *listQuery) id(name string) *int64 {
+	if !q.values.Has(name) {
+		return nil
+	}
+	v, err := strconv.ParseInt(q.values.Get(name), 10, 64)
+	if err != nil || v <= 0 {
+		q.add(name, "must be an id (a positive whole number)")
+		return nil
+	}
+	return &v
+}
+
+// time reads an RFC 3339 time; nil when absent.
+func (q *listQuery) time(name string) *time.Time {
+	if !q.values.Has(name) {
+		return nil
+	}
+	t, err := time.Parse(time.RFC3339, q.values.Get(name))
+	if err != nil {
+		// An unescaped "+02:00" arrives as " 02:00" (a + in a query is a
+		// space): say so, as it is the likely mistake.
+		q.add(name, "must be a date and time in RFC 3339 format, such as 2023-06-04T13:00:00Z (escape + as %2B)")
+		return nil
+	}
+	return &t
+}
+
+// page reads limit (1–MaxLimit, DefaultLimit when absent) and cursor. The
+// service reads every row for a limit of 0, which a request must never get.
+func (q *listQuery) page() crm.Page {
+	p := crm.Page{Limit: DefaultLimit, Cursor: q.values.Get(QCursor)}
+	if q.values.Has(QLimit) {
+		n, err := strconv.Atoi(q.values.Get(QLimit))
+		if err != nil || n < 1 || n > MaxLimit {
+			q.add(QLimit, "must be a whole number from 1 to "+strconv.Itoa(MaxLimit))
+		} else {
+			p.Limit = n
+		}
+	}
+	return p
+}
