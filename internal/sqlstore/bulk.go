@@ -1,0 +1,575 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"iter"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/epicevents/epicevents/internal/crm"
+)
+
+// BulkIDs are ids of the clients, contracts and events tables.
+type BulkIDs struct {
+	Client, Contract, Event int64
+}
+
+// BulkSize says about how many rows a load will write to each table. Large
+// loads set the tables' secondary indexes (and on PostgreSQL their foreign
+// keys) aside and rebuild them at the end, in one sort each, instead of
+// updating them row by row.
+type BulkSize struct {
+	Clients, Contracts, Events int64
+}
+
+// rebuildMin is the size from which a load rebuilds a table's indexes; it
+// does so only when it at least doubles the table, so that a small load into a
+// large table does not pay for rebuilding it.
+const rebuildMin = 50_000
+
+// Bulk is a bulk load in progress: one transaction in which the clients,
+// contracts and events tables take no other writer, so that the loader may
+// choose the ids of the rows it writes. Rows are written as they come from the
+// iterators, never held all at once: PostgreSQL receives them through COPY,
+// SQLite through prepared multi-row INSERTs.
+//
+// Rows keep the ids they carry (an id below Next is refused, so that no id is
+// ever reused); the tables' id counters are moved past the highest id written
+// before the transaction commits. Rows are written as given: the caller
+// validates them (the database still enforces its constraints).
+type Bulk struct {
+	db   *DB
+	conn *sql.Conn
+	tx   *sql.Tx
+	q    *queries
+	next BulkIDs
+	max  BulkIDs // highest id written, 0 when none
+	// minClient is the lowest client id written, for the search index.
+	minClient int64
+	// triggerSQL is the SQLite search index trigger dropped for the load.
+	triggerSQL string
+	// rebuild is the DDL that puts back what the load set aside.
+	rebuild []string
+}
+
+// BulkLoad runs fn in one transaction that owns the clients, contracts and
+// events tables for writing until it ends: committed when fn returns nil,
+// rolled back otherwise. Readers go on meanwhile (on SQLite, readers of the
+// WAL see the database as it was before the load).
+//
+// On PostgreSQL the tables are locked in SHARE ROW EXCLUSIVE mode, which
+// blocks every other writer before it draws an id, and Next draws from each
+// identity sequence; on SQLite the transaction holds the database's write lock
+// from BEGIN. SQLite also gets a larger page cache for the load, and the
+// client search index is filled in one statement after the load instead of row
+// by row by its trigger (see migrations/sqlite/00003_search.sql).
+//
+// Indexes and foreign keys set aside by a large load (see BulkSize) are
+// recreated from the definitions the database holds, inside the same
+// transaction, so they are checked again over every row and a failure rolls
+// everything back. On PostgreSQL this needs the table owner (the role that
+// runs migrations); another role loads with the indexes in place, and slower.
+// While a large load runs, PostgreSQL readers of those tables wait for it.
+func (db *DB) BulkLoad(ctx context.Context, size BulkSize, fn func(ctx context.Context, b *Bulk) error) (err error) {
+	conn, err := db.pool.Conn(ctx)
+	if err != nil {
+		return translate(err, "connect to", "database")
+	}
+	defer conn.Close()
+	b := &Bulk{db: db, conn: conn}
+	if db.dialect == sqliteDialect {
+		// 256 MiB of page cache: the indexes of a million rows are written in
+		// random order, and every page that must be read back costs time.
+		if _, err := conn.ExecContext(ctx, "PRAGMA cache_size = -262144"); err != nil {
+			return translate(err, "prepare", "bulk load")
+		}
+		defer func() {
+			// The connection goes back to the pool: give it the default cache again.
+			_, _ = conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA cache_size = -2000")
+		}()
+	}
+	var opts *sql.TxOptions
+	if db.dialect == postgresDialect {
+		opts = &sql.TxOptions{Isolation: sql.LevelReadCommitted}
+	}
+	b.tx, err = conn.BeginTx(ctx, opts)
+	if err != nil {
+		return translate(err, "begin", "transaction")
+	}
+	defer func() { _ = b.tx.Rollback() }()
+	b.q = &queries{db: db, conn: b.tx, tx: true}
+	if err := b.start(ctx); err != nil {
+		return err
+	}
+	if err := b.setAside(ctx, size); err != nil {
+		return err
+	}
+	if err := fn(ctx, b); err != nil {
+		return err
+	}
+	if err := b.finish(ctx); err != nil {
+		return err
+	}
+	if err := b.tx.Commit(); err != nil {
+		return translate(err, "commit", "transaction")
+	}
+	if db.dialect == sqliteDialect {
+		// Copy the load from the WAL into the database and give the WAL's
+		// disk space back now, rather than keep a file as large as the load.
+		// Best effort: a reader may hold the WAL; SQLite checkpoints later.
+		_, _ = conn.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
+	}
+	return nil
+}
+
+// bulkTables are the tables a bulk load writes, in the order of BulkIDs.
+var bulkTables = [3]string{"clients", "contracts", "events"}
+
+func (b *Bulk) start(ctx context.Context) error {
+	var next [3]int64
+	if b.db.dialect == postgresDialect {
+		if _, err := b.tx.ExecContext(ctx, "LOCK TABLE clients, contracts, events IN SHARE ROW EXCLUSIVE MODE"); err != nil {
+			return translate(err, "lock", "tables")
+		}
+		for i, t := range bulkTables {
+			// nextval reserves an id; greatest() guards against rows written
+			// with explicit ids that the sequence never gave.
+			err := b.tx.QueryRowContext(ctx, fmt.Sprintf(
+				"SELECT greatest(nextval(pg_get_serial_sequence('%[1]s', 'id')), (SELECT coalesce(max(id), 0) + 1 FROM %[1]s))", t),
+			).Scan(&next[i])
+			if err != nil {
+				return translate(err, "reserve ids of", t)
+			}
+		}
+	} else {
+		for i, t := range bulkTables {
+			// AUTOINCREMENT gives max(largest id ever given, largest id) + 1.
+			err := b.tx.QueryRowContext(ctx, fmt.Sprintf(
+				"SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = '%[1]s'), 0), coalesce((SELECT max(id) FROM %[1]s), 0)) + 1", t),
+			).Scan(&next[i])
+			if err != nil {
+				return translate(err, "read ids of", t)
+			}
+		}
+	}
+	b.next = BulkIDs{Client: next[0], Contract: next[1], Event: next[2]}
+	return nil
+}
+
+// finish moves the id counters past the rows written and, on SQLite, brings
+// the client search index up to date.
+func (b *Bulk) finish(ctx context.Context) error {
+	for _, ddl := range b.rebuild {
+		if _, err := b.tx.ExecContext(ctx, ddl); err != nil {
+			return translate(err, "rebuild the indexes of", "database")
+		}
+	}
+	if b.db.dialect == sqliteDialect {
+		// SQLite's AUTOINCREMENT counter follows explicit ids by itself. No
+		// ANALYZE: with statistics SQLite prefers plans that sort (it starts
+		// from the five employees), where without it walks the list's index.
+		return b.indexClients(ctx)
+	}
+	// Fresh statistics, so that the planner knows the tables' new sizes at
+	// once rather than at autovacuum's next pass. (A role that does not own
+	// the tables gets a warning, not an error.)
+	if _, err := b.tx.ExecContext(ctx, "ANALYZE clients, contracts, events"); err != nil {
+		return translate(err, "analyze", "database")
+	}
+	for i, maxID := range [3]int64{b.max.Client, b.max.Contract, b.max.Event} {
+		if maxID == 0 {
+			continue
+		}
+		// setval is not rolled back with the transaction: after a failed load
+		// the sequence has only skipped ids, which is harmless.
+		// No other writer drew an id since start (the lock), so maxID is
+		// at least the sequence's last value.
+		_, err := b.tx.ExecContext(ctx, fmt.Sprintf(
+			"SELECT setval(pg_get_serial_sequence('%s', 'id'), $1)", bulkTables[i]), maxID)
+		if err != nil {
+			return translate(err, "move the ids of", bulkTables[i])
+		}
+	}
+	return nil
+}
+
+// Next returns the first id of each table that a row of this load may take.
+func (b *Bulk) Next() BulkIDs { return b.next }
+
+// Queries returns the store inside the load's transaction, for the few rows
+// written one by one (employees, the audit entry).
+func (b *Bulk) Queries() crm.Queries { return b.q }
+
+// Clients writes the clients of rows (SalesContactName and Version are
+// ignored; a nil or empty phone or company is NULL) and returns how many.
+func (b *Bulk) Clients(ctx context.Context, rows iter.Seq[crm.Client]) (int64, error) {
+	if err := b.pauseClientIndex(ctx); err != nil {
+		return 0, err
+	}
+	cols := []string{"id", "first_name", "last_name", "email", "phone", "company_name",
+		"sales_contact_id", "created_at", "updated_at"}
+	return bulkWrite(ctx, b, "clients", cols, rows, func(c crm.Client, v []any) error {
+		if err := b.checkID("client", c.ID, b.next.Client, &b.max.Client); err != nil {
+			return err
+		}
+		if b.minClient == 0 || c.ID < b.minClient {
+			b.minClient = c.ID
+		}
+		v[0], v[1], v[2], v[3] = c.ID, c.FirstName, c.LastName, c.Email
+		v[4], v[5] = optional(c.Phone), optional(c.CompanyName)
+		v[6], v[7], v[8] = c.SalesContactID, b.time(c.CreatedAt), b.time(updatedAt(c.CreatedAt, c.UpdatedAt))
+		return nil
+	})
+}
+
+// Contracts writes the contracts of rows (names and Version are ignored;
+// signed follows SignedAt) and returns how many.
+func (b *Bulk) Contracts(ctx context.Context, rows iter.Seq[crm.Contract]) (int64, error) {
+	cols := []string{"id", "client_id", "sales_contact_id", "total_amount", "amount_due",
+		"signed", "signed_at", "created_at", "updated_at"}
+	return bulkWrite(ctx, b, "contracts", cols, rows, func(c crm.Contract, v []any) error {
+		if err := b.checkID("contract", c.ID, b.next.Contract, &b.max.Contract); err != nil {
+			return err
+		}
+		v[0], v[1], v[2], v[3], v[4] = c.ID, c.ClientID, c.SalesContactID, int64(c.TotalAmount), int64(c.AmountDue)
+		v[5], v[6] = c.SignedAt != nil, nil
+		if c.SignedAt != nil {
+			v[6] = b.time(*c.SignedAt)
+		}
+		v[7], v[8] = b.time(c.CreatedAt), b.time(updatedAt(c.CreatedAt, c.UpdatedAt))
+		return nil
+	})
+}
+
+// Events writes the events of rows (what comes from the contract, names and
+// Version are ignored; empty notes are NULL) and returns how many.
+func (b *Bulk) Events(ctx context.Context, rows iter.Seq[crm.Event]) (int64, error) {
+	cols := []string{"id", "contract_id", "name", "start_at", "end_at", "support_contact_id",
+		"location", "attendees", "notes", "created_at", "updated_at"}
+	return bulkWrite(ctx, b, "events", cols, rows, func(e crm.Event, v []any) error {
+		if err := b.checkID("event", e.ID, b.next.Event, &b.max.Event); err != nil {
+			return err
+		}
+		v[0], v[1], v[2], v[3], v[4] = e.ID, e.ContractID, e.Name, b.time(e.Start), b.time(e.End)
+		v[5] = nil
+		if e.SupportContactID != nil {
+			v[5] = *e.SupportContactID
+		}
+		v[6], v[7], v[8] = e.Location, e.Attendees, optional(e.Notes)
+		v[9], v[10] = b.time(e.CreatedAt), b.time(updatedAt(e.CreatedAt, e.UpdatedAt))
+		return nil
+	})
+}
+
+func (b *Bulk) checkID(entity string, id, next int64, maxID *int64) error {
+	if id < next {
+		return &crm.Error{Code: crm.CodeInvalid, Message: fmt.Sprintf(
+			"bulk load: %s id %d is below the first free id %d", entity, id, next)}
+	}
+	*maxID = max(*maxID, id)
+	return nil
+}
+
+func (b *Bulk) time(t time.Time) any { return b.db.dialect.time(t) }
+
+// optional is NULL for a nil or empty text.
+func optional(s *string) any {
+	if s == nil || *s == "" {
+		return nil
+	}
+	return *s
+}
+
+// bulkWrite streams rows into table: fill sets the column values of one row.
+func bulkWrite[T any](ctx context.Context, b *Bulk, table string, cols []string, rows iter.Seq[T],
+	fill func(T, []any) error) (int64, error) {
+	if b.db.dialect == postgresDialect {
+		return copyFrom(ctx, b, table, cols, rows, fill)
+	}
+	return insertBatches(ctx, b, table, cols, rows, fill)
+}
+
+// copyFrom runs COPY on the transaction's connection: pgx under database/sql.
+// COPY writes the explicit ids even into GENERATED ALWAYS identity columns.
+func copyFrom[T any](ctx context.Context, b *Bulk, table string, cols []string, rows iter.Seq[T],
+	fill func(T, []any) error) (int64, error) {
+	next, stop := iter.Pull(rows)
+	defer stop()
+	src := &copySource[T]{next: next, fill: fill, vals: make([]any, len(cols))}
+	var n int64
+	err := b.conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("sqlstore: bulk load: unexpected driver connection %T", dc)
+		}
+		var err error
+		n, err = c.Conn().CopyFrom(ctx, pgx.Identifier{table}, cols, src)
+		return err
+	})
+	if src.err != nil {
+		return n, src.err
+	}
+	return n, translate(err, "load", table)
+}
+
+// copySource adapts an iterator to pgx.CopyFromSource.
+type copySource[T any] struct {
+	next func() (T, bool)
+	fill func(T, []any) error
+	vals []any
+	err  error
+}
+
+func (s *copySource[T]) Next() bool {
+	row, ok := s.next()
+	if !ok {
+		return false
+	}
+	if err := s.fill(row, s.vals); err != nil {
+		s.err = err
+		return false
+	}
+	return true
+}
+
+func (s *copySource[T]) Values() ([]any, error) { return s.vals, nil }
+func (s *copySource[T]) Err() error             { return s.err }
+
+// maxBatchParams bounds the parameters of one multi-row INSERT, well under
+// SQLite's limit of 32766.
+const maxBatchParams = 8000
+
+// insertBatches writes rows with one prepared INSERT of many rows, run again
+// for each full batch; the rows that remain get a statement of their size.
+// SQLite runs on one core: the rows are made and converted on another, a
+// batch ahead, so that the two overlap.
+func insertBatches[T any](ctx context.Context, b *Bulk, table string, cols []string, rows iter.Seq[T],
+	fill func(T, []any) error) (int64, error) {
+	perRow := len(cols)
+	batch := maxBatchParams / perRow
+	stmt, err := b.tx.PrepareContext(ctx, insertSQL(table, cols, batch))
+	if err != nil {
+		return 0, translate(err, "load", table)
+	}
+	defer stmt.Close()
+
+	// Three buffers circulate: one being filled, one ready, one being written.
+	const buffers = 3
+	free := make(chan []any, buffers)
+	for range buffers {
+		free <- make([]any, batch*perRow)
+	}
+	full := make(chan []any, buffers)
+	stop := make(chan struct{})
+	var fillErr error
+	go func() {
+		defer close(full)
+		var args []any
+		pending := 0
+		for row := range rows {
+			if args == nil {
+				select {
+				case args = <-free:
+				case <-stop:
+					return
+				}
+			}
+			if fillErr = fill(row, args[pending*perRow:(pending+1)*perRow]); fillErr != nil {
+				return
+			}
+			if pending++; pending == batch {
+				full <- args
+				args, pending = nil, 0
+			}
+		}
+		if pending > 0 {
+			full <- args[:pending*perRow]
+		}
+	}()
+	defer func() {
+		close(stop)
+		for range full { // let the producer finish before returning
+		}
+	}()
+	var n int64
+	for args := range full {
+		if len(args) == batch*perRow {
+			_, err = stmt.ExecContext(ctx, args...)
+		} else {
+			_, err = b.tx.ExecContext(ctx, insertSQL(table, cols, len(args)/perRow), args...)
+		}
+		if err != nil {
+			return n, translate(err, "load", table)
+		}
+		n += int64(len(args) / perRow)
+		free <- args[:cap(args)]
+	}
+	// full is closed: the producer is done, and fillErr is safe to read.
+	return n, fillErr
+}
+
+func insertSQL(table string, cols []string, rows int) string {
+	one := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
+	var sb strings.Builder
+	sb.WriteString("INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ")
+	for i := range rows {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteString(one)
+	}
+	return sb.String()
+}
+
+// The client search index of SQLite (migrations/sqlite/00003_search.sql) is
+// kept by triggers. Row by row it would cost more than the load itself, so the
+// insert trigger is dropped while clients are loaded, inside the transaction,
+// and the loaded rows are indexed in one statement at the end; the trigger is
+// then recreated from the very SQL that SQLite kept, so the migration remains
+// its one definition. A failed load rolls all of this back.
+const clientIndexTrigger = "clients_fts_ai"
+
+// pauseClientIndex drops the insert trigger of the search index, once.
+func (b *Bulk) pauseClientIndex(ctx context.Context) error {
+	if b.db.dialect != sqliteDialect || b.triggerSQL != "" {
+		return nil
+	}
+	err := b.tx.QueryRowContext(ctx, "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?",
+		clientIndexTrigger).Scan(&b.triggerSQL)
+	if err != nil {
+		return translate(err, "prepare", "bulk load")
+	}
+	_, err = b.tx.ExecContext(ctx, "DROP TRIGGER "+clientIndexTrigger)
+	return translate(err, "prepare", "bulk load")
+}
+
+// indexClients adds the loaded clients to the search index and restores the
+// trigger.
+func (b *Bulk) indexClients(ctx context.Context) error {
+	if b.triggerSQL == "" {
+		return nil
+	}
+	_, err := b.tx.ExecContext(ctx, `INSERT INTO clients_fts (rowid, first_name, last_name, email, company_name)
+		SELECT id, first_name, last_name, email, company_name FROM clients WHERE id BETWEEN ? AND ?`,
+		b.minClient, b.max.Client)
+	if err != nil {
+		return translate(err, "index", "clients")
+	}
+	_, err = b.tx.ExecContext(ctx, b.triggerSQL)
+	return translate(err, "index", "clients")
+}
+
+// setAside drops the secondary indexes (and, on PostgreSQL, the foreign keys)
+// of the tables that the load will at least double, and records how to
+// recreate them in b.rebuild.
+func (b *Bulk) setAside(ctx context.Context, size BulkSize) error {
+	var tables []string
+	for i, n := range [3]int64{size.Clients, size.Contracts, size.Events} {
+		existing := [3]int64{b.next.Client, b.next.Contract, b.next.Event}[i] - 1 // at most
+		if n >= rebuildMin && n >= existing {
+			tables = append(tables, bulkTables[i])
+		}
+	}
+	if len(tables) == 0 {
+		return nil
+	}
+	if b.db.dialect == sqliteDialect {
+		return b.setAsideSQLite(ctx, tables)
+	}
+	return b.setAsidePostgres(ctx, tables)
+}
+
+func (b *Bulk) setAsideSQLite(ctx context.Context, tables []string) error {
+	for _, t := range tables {
+		// sql is NULL for the indexes of PRIMARY KEY and UNIQUE constraints.
+		defs, err := b.pairs(ctx, "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL", t)
+		if err != nil {
+			return err
+		}
+		for _, d := range defs {
+			if _, err := b.tx.ExecContext(ctx, `DROP INDEX "`+strings.ReplaceAll(d[0], `"`, `""`)+`"`); err != nil {
+				return translate(err, "prepare", "bulk load")
+			}
+			b.rebuild = append(b.rebuild, d[1])
+		}
+	}
+	return nil
+}
+
+func (b *Bulk) setAsidePostgres(ctx context.Context, tables []string) error {
+	// Index builds sort in memory up to this much, for this transaction only.
+	if _, err := b.tx.ExecContext(ctx, "SET LOCAL maintenance_work_mem = '256MB'"); err != nil {
+		return translate(err, "prepare", "bulk load")
+	}
+	// A role that does not own the tables cannot drop their indexes: it
+	// loads with them in place.
+	if _, err := b.tx.ExecContext(ctx, "SAVEPOINT bulk_set_aside"); err != nil {
+		return translate(err, "prepare", "bulk load")
+	}
+	var rebuild []string
+	err := func() error {
+		for _, t := range tables {
+			// Indexes that back no constraint (the primary key stays).
+			idx, err := b.pairs(ctx, `SELECT c.relname, pg_get_indexdef(i.indexrelid)
+				FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+				WHERE i.indrelid = $1::regclass AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)
+				ORDER BY c.relname`, t)
+			if err != nil {
+				return err
+			}
+			fks, err := b.pairs(ctx, `SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
+				WHERE conrelid = $1::regclass AND contype = 'f' ORDER BY conname`, t)
+			if err != nil {
+				return err
+			}
+			table := pgx.Identifier{t}.Sanitize()
+			for _, d := range idx {
+				if _, err := b.tx.ExecContext(ctx, "DROP INDEX "+pgx.Identifier{d[0]}.Sanitize()); err != nil {
+					return err
+				}
+				rebuild = append(rebuild, d[1])
+			}
+			for _, d := range fks {
+				name := pgx.Identifier{d[0]}.Sanitize()
+				if _, err := b.tx.ExecContext(ctx, "ALTER TABLE "+table+" DROP CONSTRAINT "+name); err != nil {
+					return err
+				}
+				rebuild = append(rebuild, "ALTER TABLE "+table+" ADD CONSTRAINT "+name+" "+d[1])
+			}
+		}
+		return nil
+	}()
+	if err != nil {
+		if classify(err) == unreachable {
+			return translate(err, "prepare", "bulk load")
+		}
+		_, rerr := b.tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT bulk_set_aside")
+		return translate(rerr, "prepare", "bulk load")
+	}
+	b.rebuild = rebuild
+	_, err = b.tx.ExecContext(ctx, "RELEASE SAVEPOINT bulk_set_aside")
+	return translate(err, "prepare", "bulk load")
+}
+
+// pairs runs a query of two text columns.
+func (b *Bulk) pairs(ctx context.Context, query string, args ...any) ([][2]string, error) {
+	rows, err := b.tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, translate(err, "prepare", "bulk load")
+	}
+	defer rows.Close()
+	var out [][2]string
+	for rows.Next() {
+		var p [2]string
+		if err := rows.Scan(&p[0], &p[1]); err != nil {
+			return nil, translate(err, "prepare", "bulk load")
+		}
+		out = append(out, p)
+	}
+	return out, translate(rows.Err(), "prepare", "bulk load")
+}
