@@ -1,0 +1,471 @@
+package sqlstore_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/epicevents/epicevents/internal/auth"
+	"github.com/epicevents/epicevents/internal/crm"
+	"github.com/epicevents/epicevents/internal/sqlstore"
+	"github.com/epicevents/epicevents/internal/testdb"
+)
+
+// The tests of this file need PostgreSQL: least privilege is a PostgreSQL
+// matter (SPEC §6). They skip when EPICEVENTS_TEST_POSTGRES_URL is unset.
+
+func openAs(t *testing.T, url string) *sqlstore.DB {
+	t.Helper()
+	db, err := sqlstore.Open(context.Background(), url)
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// TestAppRoleGrantsCoverSchema fails when a migration adds a table that
+// appRoleGrants does not cover (or the map names a table that is gone), and
+// when a sequence is not an identity column's (INSERT would then need a
+// sequence privilege that the application role does not get).
+func TestAppRoleGrantsCoverSchema(t *testing.T) {
+	db := testdb.Open(t, "postgres") // skips without PostgreSQL
+	ctx := context.Background()
+	missing, stale, err := db.UncoveredTables(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(missing) > 0 {
+		t.Errorf("tables without an entry in appRoleGrants (internal/sqlstore/privileges.go): %v; "+
+			"add each with the privileges the application role needs", missing)
+	}
+	if len(stale) > 0 {
+		t.Errorf("appRoleGrants names tables that the migrations do not create: %v", stale)
+	}
+	rows, err := db.SQL().QueryContext(ctx, `SELECT c.relname FROM pg_class c
+		WHERE c.relkind = 'S' AND c.relnamespace = current_schema()::regnamespace
+		AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
+			AND d.objid = c.oid AND d.deptype = 'i')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		t.Errorf("sequence %s is not an identity column's: use GENERATED ALWAYS AS IDENTITY, "+
+			"or grant the application role USAGE on it in GrantAppRole", name)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+
+	// The check itself: a table that the map does not cover is reported.
+	if _, err := db.SQL().ExecContext(ctx, "CREATE TABLE uncovered_things (id BIGINT PRIMARY KEY)"); err != nil {
+		t.Fatal(err)
+	}
+	missing, _, err = db.UncoveredTables(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(missing, []string{"uncovered_things"}) {
+		t.Errorf("with a new table outside the map, missing = %v, want [uncovered_things]", missing)
+	}
+}
+
+// allPrivileges are the table privileges of PostgreSQL 15 that a role can
+// hold (MAINTAIN came in 17).
+var allPrivileges = []string{"SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"}
+
+// privilegeSnapshot is every privilege role holds in the database, one line
+// each, sorted: tables, sequences, schema, database.
+func privilegeSnapshot(t *testing.T, admin *sql.DB, role string) []string {
+	t.Helper()
+	var snap []string
+	rows, err := admin.Query(`SELECT c.relname, c.relkind, p.priv
+		FROM pg_class c
+		CROSS JOIN unnest($2::text[]) AS p(priv)
+		WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'S', 'v', 'm')
+		AND CASE WHEN c.relkind = 'S'
+			THEN p.priv IN ('SELECT', 'UPDATE', 'USAGE') AND has_sequence_privilege($1, c.oid, p.priv)
+			ELSE p.priv <> 'USAGE' AND has_table_privilege($1, c.oid, p.priv) END
+		ORDER BY 1, 3`, role, append(slices.Clone(allPrivileges), "USAGE"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name, kind, priv string
+		if err := rows.Scan(&name, &kind, &priv); err != nil {
+			t.Fatal(err)
+		}
+		snap = append(snap, kind+" "+name+" "+priv)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	var schemaUsage, schemaCreate, dbCreate, temp bool
+	if err := admin.QueryRow(`SELECT has_schema_privilege($1, 'public', 'USAGE'), has_schema_privilege($1, 'public', 'CREATE'),
+		has_database_privilege($1, current_database(), 'CREATE'), has_database_privilege($1, current_database(), 'TEMP')`, role).
+		Scan(&schemaUsage, &schemaCreate, &dbCreate, &temp); err != nil {
+		t.Fatal(err)
+	}
+	for name, v := range map[string]bool{"schema USAGE": schemaUsage, "schema CREATE": schemaCreate, "database CREATE": dbCreate} {
+		if v {
+			snap = append(snap, name)
+		}
+	}
+	slices.Sort(snap)
+	return snap
+}
+
+// wantSnapshot is what GrantAppRole promises: the map, USAGE on the schema.
+func wantSnapshot() []string {
+	want := []string{"schema USAGE"}
+	for _, g := range sqlstore.AppRoleGrants() {
+		for _, p := range g.Privileges {
+			want = append(want, "r "+g.Table+" "+p)
+		}
+	}
+	slices.Sort(want)
+	return want
+}
+
+func TestGrantAppRoleExactAndIdempotent(t *testing.T) {
+	d := testdb.AppRole(t)
+	ctx := context.Background()
+	admin, err := sql.Open("pgx", d.OwnerURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+
+	first := privilegeSnapshot(t, admin, d.App)
+	if want := wantSnapshot(); !slices.Equal(first, want) {
+		t.Fatalf("privileges of the application role:\n got %v\nwant %v", first, want)
+	}
+
+	// Extra privileges given by hand are taken back; the map's are kept.
+	for _, stmt := range []string{
+		"GRANT ALL ON ALL TABLES IN SCHEMA public TO " + d.App,
+		"GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO " + d.App,
+		"GRANT CREATE ON SCHEMA public TO " + d.App,
+	} {
+		if _, err := admin.Exec(stmt); err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	owner := openAs(t, d.OwnerURL)
+	for range 2 {
+		if err := owner.GrantAppRole(ctx, d.App); err != nil {
+			t.Fatal(err)
+		}
+		if again := privilegeSnapshot(t, admin, d.App); !slices.Equal(again, first) {
+			t.Fatalf("after GrantAppRole again:\n got %v\nwant %v", again, first)
+		}
+	}
+}
+
+func TestGrantAppRoleRefusals(t *testing.T) {
+	d := testdb.AppRole(t)
+	ctx := context.Background()
+	owner := openAs(t, d.OwnerURL)
+	for _, c := range []struct {
+		role string
+		code crm.Code
+		msg  string
+	}{
+		{"no_such_role_" + strings.ToLower(d.Database[len(d.Database)-6:]), crm.CodeInvalid, "create it first: CREATE ROLE no_such_role_"},
+		{"Robert'); DROP TABLE clients;--", crm.CodeInvalid, "is not valid"},
+		{"", crm.CodeInvalid, "is not valid"},
+		{"pg_monitor", crm.CodeInvalid, "reserved"},
+		{d.Owner, crm.CodeConflict, "the role running the migration"},
+		{superuser(t), crm.CodeConflict, "superuser"},
+	} {
+		err := owner.GrantAppRole(ctx, c.role)
+		e, ok := crm.AsError(err)
+		if !ok || e.Code != c.code || !strings.Contains(e.Message, c.msg) {
+			t.Errorf("GrantAppRole(%q) = %v, want code %v with %q", c.role, err, c.code, c.msg)
+		}
+	}
+
+	// CREATE on the schema through PUBLIC (PostgreSQL 14's default) is
+	// refused with the statement that fixes it; so is CREATE on the database.
+	for _, c := range []struct{ grant, revoke, want string }{
+		{"GRANT CREATE ON SCHEMA public TO PUBLIC", "REVOKE CREATE ON SCHEMA public FROM PUBLIC", "REVOKE CREATE ON SCHEMA public FROM PUBLIC"},
+		{"GRANT CREATE ON DATABASE " + d.Database + " TO PUBLIC", "REVOKE CREATE ON DATABASE " + d.Database + " FROM PUBLIC", "REVOKE CREATE ON DATABASE"},
+	} {
+		if _, err := owner.SQL().ExecContext(ctx, c.grant); err != nil {
+			t.Fatal(err)
+		}
+		err := owner.GrantAppRole(ctx, d.App)
+		if e, ok := crm.AsError(err); !ok || e.Code != crm.CodeConflict || !strings.Contains(e.Message, c.want) {
+			t.Errorf("after %s, GrantAppRole = %v; want a conflict naming %q", c.grant, err, c.want)
+		}
+		if _, err := owner.SQL().ExecContext(ctx, c.revoke); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := owner.GrantAppRole(ctx, d.App); err != nil {
+		t.Errorf("GrantAppRole once PUBLIC lost CREATE: %v", err)
+	}
+
+	// The application role cannot grant anything, even to another role.
+	app := openAs(t, d.AppURL)
+	err := app.GrantAppRole(ctx, d.Owner)
+	if e, ok := crm.AsError(err); !ok || e.Code != crm.CodeForbidden {
+		t.Errorf("GrantAppRole as the application role = %v, want CodeForbidden", err)
+	}
+
+	// On SQLite the option makes no sense.
+	lite := testdb.Open(t, "sqlite")
+	if err := lite.GrantAppRole(ctx, "epicevents_app"); !strings.Contains(errString(err), "--app-role is for PostgreSQL") {
+		t.Errorf("GrantAppRole on SQLite = %v", err)
+	}
+	if p, err := lite.Privileges(ctx); err != nil || p != (sqlstore.Privileges{}) {
+		t.Errorf("Privileges on SQLite = %+v, %v; want zero", p, err)
+	}
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+// superuser is the role of EPICEVENTS_TEST_POSTGRES_URL.
+func superuser(t *testing.T) string {
+	t.Helper()
+	db, err := sql.Open("pgx", os.Getenv(testdb.PostgresEnv))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var name string
+	if err := db.QueryRow("SELECT current_user").Scan(&name); err != nil {
+		t.Fatal(err)
+	}
+	return name
+}
+
+// TestAppRoleRefused runs, as the application role, what it must not do.
+func TestAppRoleRefused(t *testing.T) {
+	d := testdb.AppRole(t)
+	app, err := sql.Open("pgx", d.AppURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close()
+	for _, stmt := range []string{
+		"CREATE TABLE intruder (id INT)",
+		"CREATE TABLE public.intruder (id INT)",
+		"CREATE VIEW intruder AS SELECT 1",
+		"CREATE SCHEMA intruder",
+		"ALTER TABLE clients ADD COLUMN intruder TEXT",
+		"ALTER TABLE audit_entries DISABLE TRIGGER ALL",
+		"DROP TABLE events",
+		"DROP TABLE audit_entries",
+		"CREATE INDEX intruder_idx ON clients (phone)",
+		"DROP INDEX clients_name_idx",
+		"TRUNCATE clients",
+		"TRUNCATE audit_entries",
+		"TRUNCATE login_failures",
+		"UPDATE audit_entries SET action = 'nothing'",
+		"DELETE FROM audit_entries",
+		"DELETE FROM clients",
+		"DELETE FROM contracts",
+		"DELETE FROM events",
+		"DELETE FROM sessions",
+		"DELETE FROM refresh_tokens",
+		"DELETE FROM settings",
+		"UPDATE settings SET value = 'forged'",
+		"INSERT INTO departments (code, name) VALUES ('ROOT', 'Root')",
+		"INSERT INTO goose_db_version (version_id, is_applied) VALUES (999, true)",
+		"DELETE FROM goose_db_version",
+		"SELECT setval(pg_get_serial_sequence('employees', 'id'), 1)",
+		"SELECT nextval(pg_get_serial_sequence('employees', 'id'))",
+		"CREATE FUNCTION intruder() RETURNS INT LANGUAGE sql AS 'SELECT 1'",
+	} {
+		_, err := app.Exec(stmt)
+		var pgErr *pgconn.PgError
+		if !errors.As(err, &pgErr) || pgErr.Code != "42501" {
+			t.Errorf("%s: got %v, want permission denied (42501)", stmt, err)
+		}
+	}
+	// GRANT without the grant option only warns, and gives nothing.
+	if _, err := app.Exec("GRANT SELECT ON clients TO PUBLIC"); err != nil {
+		t.Errorf("GRANT as the application role: %v", err)
+	}
+	var leaked bool
+	if err := app.QueryRow("SELECT has_table_privilege('public', 'clients', 'SELECT')").Scan(&leaked); err != nil || leaked {
+		t.Errorf("the application role gave PUBLIC access to clients (%v)", err)
+	}
+	// What the application role may read.
+	for _, q := range []string{"SELECT count(*) FROM audit_entries", "SELECT count(*) FROM goose_db_version"} {
+		var n int
+		if err := app.QueryRow(q).Scan(&n); err != nil {
+			t.Errorf("%s: %v", q, err)
+		}
+	}
+}
+
+// TestAppRoleRunsTheProduct runs the service and the schema checks as the
+// application role: what init, the CLI and serve do.
+func TestAppRoleRunsTheProduct(t *testing.T) {
+	d := testdb.AppRole(t)
+	ctx := context.Background()
+	store := openAs(t, d.AppURL)
+
+	// The schema checks read only; migrate up on a current schema writes
+	// nothing (init runs it).
+	if cur, latest, err := store.SchemaCurrent(ctx); err != nil || cur != latest || cur == 0 {
+		t.Fatalf("SchemaCurrent = %d, %d, %v", cur, latest, err)
+	}
+	if applied, err := store.MigrateUp(ctx); err != nil || len(applied) != 0 {
+		t.Fatalf("MigrateUp as the application role = %v, %v", applied, err)
+	}
+	states, err := store.MigrationStatus(ctx)
+	if err != nil || len(states) == 0 || !states[len(states)-1].Applied {
+		t.Fatalf("MigrationStatus = %v, %v", states, err)
+	}
+	if p, err := store.Privileges(ctx); err != nil || p.Superuser || p.OwnsTables || p.Role != d.App {
+		t.Errorf("Privileges as the application role = %+v, %v", p, err)
+	}
+	if p, err := openAs(t, d.OwnerURL).Privileges(ctx); err != nil || p.Superuser || !p.OwnsTables {
+		t.Errorf("Privileges as the owner = %+v, %v; want OwnsTables", p, err)
+	}
+	if p, err := openAs(t, strings.Replace(d.AppURL, d.App, superuser(t), 1)).Privileges(ctx); err != nil || !p.Superuser {
+		t.Errorf("Privileges as the superuser = %+v, %v; want Superuser", p, err)
+	}
+
+	// The signing key setting, as serve stores it when no secret is set.
+	key, err := store.PutSettingIfAbsent(ctx, "jwt_signing_key", "k1")
+	if err != nil || key != "k1" {
+		t.Fatalf("PutSettingIfAbsent = %q, %v", key, err)
+	}
+	if key, err := store.PutSettingIfAbsent(ctx, "jwt_signing_key", "k2"); err != nil || key != "k1" {
+		t.Fatalf("PutSettingIfAbsent again = %q, %v", key, err)
+	}
+
+	now := time.Now()
+	clock := func() time.Time { return now }
+	jwt, err := auth.NewJWT([][]byte{[]byte(strings.Repeat("k", 32))}, 15*time.Minute, clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := crm.NewService(crm.Deps{
+		Store:            store,
+		Hasher:           auth.NewHasher(auth.Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32}),
+		Tokens:           jwt,
+		Refresh:          auth.RefreshTokens{},
+		IsCommonPassword: auth.IsCommonPassword,
+		Now:              clock,
+		Config:           crm.Config{ThrottleMax: 3, ThrottleWindow: 15 * time.Minute},
+	})
+	const pw = "violet tractor under the bridge"
+	mustDo := func(what string, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("%s as the application role: %v", what, err)
+		}
+	}
+	_, err = svc.Bootstrap(ctx, crm.NewEmployee{FirstName: "Ada", LastName: "Lovelace", Email: "ada@epic.example", Password: pw})
+	mustDo("bootstrap", err)
+	login := func(email string) (crm.Tokens, context.Context) {
+		t.Helper()
+		tok, err := svc.Login(ctx, email, pw)
+		mustDo("login "+email, err)
+		return tok, crm.WithAccessToken(ctx, tok.AccessToken)
+	}
+	// A failed login is recorded, a successful one clears the failures.
+	if _, err := svc.Login(ctx, "ada@epic.example", "not the password at all"); !crm.IsUnauthenticated(err) {
+		t.Fatalf("wrong password: %v", err)
+	}
+	_, mgr := login("ada@epic.example")
+	sales, err := svc.CreateEmployee(mgr, crm.NewEmployee{FirstName: "Bill", LastName: "Boquet", Email: "bill@epic.example", Role: crm.RoleSales, Password: pw})
+	mustDo("create a sales employee", err)
+	support, err := svc.CreateEmployee(mgr, crm.NewEmployee{FirstName: "Kate", LastName: "Hastroff", Email: "kate@epic.example", Role: crm.RoleSupport, Password: pw})
+	mustDo("create a support employee", err)
+	temp, err := svc.CreateEmployee(mgr, crm.NewEmployee{FirstName: "Tim", LastName: "Porary", Email: "tim@epic.example", Role: crm.RoleSupport, Password: pw})
+	mustDo("create an employee to delete", err)
+	salesTok, salesCtx := login("bill@epic.example")
+	client, err := svc.CreateClient(salesCtx, crm.NewClient{FirstName: "Kevin", LastName: "Casey", Email: "kevin@startup.example"})
+	mustDo("create a client", err)
+	contract, err := svc.CreateContract(mgr, crm.NewContract{ClientID: client.ID, TotalAmount: 500000, Signed: true})
+	mustDo("create a contract", err)
+	start := now.Add(30 * 24 * time.Hour).Truncate(time.Minute)
+	event, err := svc.CreateEvent(salesCtx, crm.NewEvent{ContractID: contract.ID, Name: "Launch party", Start: start, End: start.Add(4 * time.Hour), Location: "Paris", Attendees: 80})
+	mustDo("create an event", err)
+	_, err = svc.AssignSupport(mgr, event.ID, support.ID)
+	mustDo("assign support", err)
+	_, err = svc.Refresh(ctx, salesTok.RefreshToken)
+	mustDo("refresh", err)
+
+	// Deleting an employee who has sessions: the cascade to sessions and
+	// refresh tokens needs no DELETE on them (it runs as their owner).
+	login("tim@epic.example")
+	mustDo("delete an unreferenced employee", svc.DeleteEmployee(mgr, temp.ID))
+	mustDo("logout", svc.Logout(salesCtx))
+	if _, err := svc.Me(salesCtx); !crm.IsUnauthenticated(err) {
+		t.Errorf("after logout: %v", err)
+	}
+
+	n := 0
+	_, err = svc.ListAudit(mgr, crm.AuditFilter{Page: crm.Page{Limit: 100}}, func(crm.AuditEntry) error { n++; return nil })
+	mustDo("list the audit trail", err)
+	if n == 0 {
+		t.Error("no audit entries")
+	}
+	_ = sales
+}
+
+// TestAppRoleCannotMigrate: on a schema that is behind, the application role
+// gets advice at once (not the driver's text after goose's retries).
+func TestAppRoleCannotMigrate(t *testing.T) {
+	d := testdb.AppRole(t)
+	ctx := context.Background()
+	app := openAs(t, d.AppURL)
+	_, err := app.MigrateDown(ctx)
+	if e, ok := crm.AsError(err); !ok || !strings.Contains(e.Message, "run `epicevents migrate up --app-role NAME` as the owner role") {
+		t.Errorf("MigrateDown as the application role = %v", err)
+	}
+	owner := openAs(t, d.OwnerURL)
+	for {
+		m, err := owner.MigrateDown(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m == "" {
+			break
+		}
+	}
+	start := time.Now()
+	_, err = app.MigrateUp(ctx)
+	if e, ok := crm.AsError(err); !ok || e.Code != crm.CodeInternal || !strings.Contains(e.Message, "schema is behind") ||
+		!strings.Contains(e.Message, "as the owner role") {
+		t.Errorf("MigrateUp as the application role on an empty schema = %v", err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("MigrateUp took %v to refuse", d)
+	}
+	// The owner brings it back, and the grants cover the tables again.
+	if _, err := owner.MigrateUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := owner.GrantAppRole(ctx, d.App); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.CountEmployees(ctx); err != nil {
+		t.Errorf("CountEmployees as the application role after the grants: %v", err)
+	}
+}
