@@ -91,13 +91,7 @@ func (a *App) clientsCreateCmd() *cobra.Command {
 			f := cmdFlags(ctx)
 			in := crm.NewClient{FirstName: c.first, LastName: c.last, Email: c.email,
 				Phone: changed(f, "phone", &c.phone), CompanyName: changed(f, "company", &c.company)}
-			return a.withAPI(ctx, func(api crm.API, sctx context.Context) error {
-				cl, err := api.CreateClient(sctx, in)
-				if err != nil {
-					return err
-				}
-				return renderObject(a, a.views().client(), cl)
-			})
+			return showResult(a, ctx, views.client, func(api crm.API, sctx context.Context) (crm.Client, error) { return api.CreateClient(sctx, in) })
 		}),
 	}
 	c.bind(cmd, " (required)")
@@ -121,13 +115,7 @@ func (a *App) clientsUpdateCmd() *cobra.Command {
 			f := cmdFlags(ctx)
 			p := crm.ClientPatch{FirstName: changed(f, "first-name", &c.first), LastName: changed(f, "last-name", &c.last),
 				Email: changed(f, "email", &c.email), Phone: changed(f, "phone", &c.phone), CompanyName: changed(f, "company", &c.company)}
-			return a.withAPI(ctx, func(api crm.API, sctx context.Context) error {
-				cl, err := api.UpdateClient(sctx, id, p)
-				if err != nil {
-					return err
-				}
-				return renderObject(a, a.views().client(), cl)
-			})
+			return showResult(a, ctx, views.client, func(api crm.API, sctx context.Context) (crm.Client, error) { return api.UpdateClient(sctx, id, p) })
 		}),
 	}
 	c.bind(cmd, "")
@@ -135,39 +123,9 @@ func (a *App) clientsUpdateCmd() *cobra.Command {
 }
 
 func (a *App) clientsReassignCmd() *cobra.Command {
-	var sales string
-	cmd := &cobra.Command{
-		Use:     "reassign ID --sales-contact ID",
-		Short:   "Give a client, with its contracts, to another SALES employee (MANAGEMENT)",
-		Example: "  epicevents clients reassign 12 --sales-contact 5",
-		Args:    exactArgs(1),
-		RunE: run(func(ctx context.Context, args []string) error {
-			id, to, err := idAndTarget(ctx, args[0], "sales-contact", "sales_contact_id", sales)
-			if err != nil {
-				return err
-			}
-			return a.withAPI(ctx, func(api crm.API, sctx context.Context) error {
-				cl, err := api.ReassignClient(sctx, id, to)
-				if err != nil {
-					return err
-				}
-				return renderObject(a, a.views().client(), cl)
-			})
-		}),
-	}
-	cmd.Flags().StringVar(&sales, "sales-contact", "", "id of the active SALES employee who takes the client (required)")
-	return cmd
-}
-
-// idAndTarget parses the positional id and a required id flag.
-func idAndTarget(ctx context.Context, arg, flag, field, value string) (int64, int64, error) {
-	id, err := parseID("id", arg)
-	if err != nil {
-		return 0, 0, err
-	}
-	if !cmdFlags(ctx).Changed(flag) {
-		return 0, 0, crm.Invalid(field, "is required (--"+flag+" ID)")
-	}
-	to, err := parseID(field, value)
-	return id, to, err
+	return targetCmd(a, about{use: "reassign ID --sales-contact ID",
+		short:   "Give a client, with its contracts, to another SALES employee (MANAGEMENT)",
+		example: "  epicevents clients reassign 12 --sales-contact 5"},
+		"sales-contact", "sales_contact_id", "id of the active SALES employee who takes the client (required)",
+		views.client, crm.API.ReassignClient)
 }

@@ -17,7 +17,9 @@ func (a *App) contractsCmd() *cobra.Command {
 	}
 	group(cmd)
 	cmd.AddCommand(a.contractsListCmd(), showCmd(a, "contract", crm.API.GetContract, views.contract),
-		a.contractsCreateCmd(), a.contractsUpdateCmd(), a.contractAction("sign", "Mark a contract signed, for good (MANAGEMENT, or its sales contact)", crm.API.SignContract),
+		a.contractsCreateCmd(), a.contractsUpdateCmd(), idCmd(a, about{use: "sign ID",
+			short:   "Mark a contract signed, for good (MANAGEMENT, or its sales contact)",
+			example: "  epicevents contracts sign 12"}, views.contract, crm.API.SignContract),
 		a.contractsReassignCmd())
 	return cmd
 }
@@ -120,13 +122,7 @@ with at most two decimals (1500, 1500.5, 1500.50); --due defaults to the total.`
 			if in.AmountDue, err = amountFlag(ctx, "due", "amount_due", due); err != nil {
 				return err
 			}
-			return a.withAPI(ctx, func(api crm.API, sctx context.Context) error {
-				c, err := api.CreateContract(sctx, in)
-				if err != nil {
-					return err
-				}
-				return renderObject(a, a.views().contract(), c)
-			})
+			return showResult(a, ctx, views.contract, func(api crm.API, sctx context.Context) (crm.Contract, error) { return api.CreateContract(sctx, in) })
 		}),
 	}
 	f := cmd.Flags()
@@ -159,13 +155,7 @@ amount due (a payment).`,
 			if p.AmountDue, err = amountFlag(ctx, "due", "amount_due", due); err != nil {
 				return err
 			}
-			return a.withAPI(ctx, func(api crm.API, sctx context.Context) error {
-				c, err := api.UpdateContract(sctx, id, p)
-				if err != nil {
-					return err
-				}
-				return renderObject(a, a.views().contract(), c)
-			})
+			return showResult(a, ctx, views.contract, func(api crm.API, sctx context.Context) (crm.Contract, error) { return api.UpdateContract(sctx, id, p) })
 		}),
 	}
 	cmd.Flags().StringVar(&total, "total", "", "new total amount")
@@ -173,49 +163,10 @@ amount due (a payment).`,
 	return cmd
 }
 
-func (a *App) contractAction(name, short string, act func(crm.API, context.Context, int64) (crm.Contract, error)) *cobra.Command {
-	return &cobra.Command{
-		Use:     name + " ID",
-		Short:   short,
-		Example: "  epicevents contracts " + name + " 12",
-		Args:    exactArgs(1),
-		RunE: run(func(ctx context.Context, args []string) error {
-			id, err := parseID("id", args[0])
-			if err != nil {
-				return err
-			}
-			return a.withAPI(ctx, func(api crm.API, sctx context.Context) error {
-				c, err := act(api, sctx, id)
-				if err != nil {
-					return err
-				}
-				return renderObject(a, a.views().contract(), c)
-			})
-		}),
-	}
-}
-
 func (a *App) contractsReassignCmd() *cobra.Command {
-	var sales string
-	cmd := &cobra.Command{
-		Use:     "reassign ID --sales-contact ID",
-		Short:   "Give one contract another SALES contact (MANAGEMENT)",
-		Example: "  epicevents contracts reassign 12 --sales-contact 5",
-		Args:    exactArgs(1),
-		RunE: run(func(ctx context.Context, args []string) error {
-			id, to, err := idAndTarget(ctx, args[0], "sales-contact", "sales_contact_id", sales)
-			if err != nil {
-				return err
-			}
-			return a.withAPI(ctx, func(api crm.API, sctx context.Context) error {
-				c, err := api.ReassignContract(sctx, id, to)
-				if err != nil {
-					return err
-				}
-				return renderObject(a, a.views().contract(), c)
-			})
-		}),
-	}
-	cmd.Flags().StringVar(&sales, "sales-contact", "", "id of the active SALES employee (required)")
-	return cmd
+	return targetCmd(a, about{use: "reassign ID --sales-contact ID",
+		short:   "Give one contract another SALES contact (MANAGEMENT)",
+		example: "  epicevents contracts reassign 12 --sales-contact 5"},
+		"sales-contact", "sales_contact_id", "id of the active SALES employee (required)",
+		views.contract, crm.API.ReassignContract)
 }

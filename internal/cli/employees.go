@@ -57,27 +57,10 @@ func (a *App) employeesListCmd() *cobra.Command {
 	return cmd
 }
 
-// showCmd builds `<noun> show ID` for any entity.
+// showCmd builds `<noun>s show ID` for any entity.
 func showCmd[T any](a *App, noun string, get func(crm.API, context.Context, int64) (T, error), cols func(views) []output.Column[T]) *cobra.Command {
-	return &cobra.Command{
-		Use:     "show ID",
-		Short:   "Show one " + noun,
-		Example: "  epicevents " + noun + "s show 12\n  epicevents " + noun + "s show 12 -o json",
-		Args:    exactArgs(1),
-		RunE: run(func(ctx context.Context, args []string) error {
-			id, err := parseID("id", args[0])
-			if err != nil {
-				return err
-			}
-			return a.withAPI(ctx, func(api crm.API, sctx context.Context) error {
-				v, err := get(api, sctx, id)
-				if err != nil {
-					return err
-				}
-				return renderObject(a, cols(a.views()), v)
-			})
-		}),
-	}
+	return idCmd(a, about{use: "show ID", short: "Show one " + noun,
+		example: "  epicevents " + noun + "s show 12\n  epicevents " + noun + "s show 12 -o json"}, cols, get)
 }
 
 // withAPI runs fn with the API and an authenticated context, forgetting the
@@ -236,13 +219,7 @@ transaction.`,
 				}
 				to = &v
 			}
-			return a.withAPI(ctx, func(api crm.API, sctx context.Context) error {
-				emp, err := api.Deactivate(sctx, id, to)
-				if err != nil {
-					return err
-				}
-				return renderObject(a, a.views().employee(), emp)
-			})
+			return showResult(a, ctx, views.employee, func(api crm.API, sctx context.Context) (crm.Employee, error) { return api.Deactivate(sctx, id, to) })
 		}),
 	}
 	cmd.Flags().StringVar(&reassign, "reassign-to", "", "give their clients and contracts, or upcoming events, to this employee")
@@ -250,29 +227,8 @@ transaction.`,
 }
 
 func (a *App) employeesReactivateCmd() *cobra.Command {
-	return a.employeeAction("reactivate", "Let a deactivated employee log in again (MANAGEMENT)", crm.API.Reactivate)
-}
-
-func (a *App) employeeAction(name, short string, act func(crm.API, context.Context, int64) (crm.Employee, error)) *cobra.Command {
-	return &cobra.Command{
-		Use:     name + " ID",
-		Short:   short,
-		Example: "  epicevents employees " + name + " 4",
-		Args:    exactArgs(1),
-		RunE: run(func(ctx context.Context, args []string) error {
-			id, err := parseID("id", args[0])
-			if err != nil {
-				return err
-			}
-			return a.withAPI(ctx, func(api crm.API, sctx context.Context) error {
-				emp, err := act(api, sctx, id)
-				if err != nil {
-					return err
-				}
-				return renderObject(a, a.views().employee(), emp)
-			})
-		}),
-	}
+	return idCmd(a, about{use: "reactivate ID", short: "Let a deactivated employee log in again (MANAGEMENT)",
+		example: "  epicevents employees reactivate 4"}, views.employee, crm.API.Reactivate)
 }
 
 func (a *App) employeesDeleteCmd() *cobra.Command {

@@ -173,13 +173,7 @@ event's client is the contract's. Times are YYYY-MM-DD HH:MM in your time zone
 			}
 			in := crm.NewEvent{ContractID: cid, Name: *p.Name, Start: *p.Start, End: *p.End,
 				Location: *p.Location, Attendees: *p.Attendees, Notes: p.Notes}
-			return a.withAPI(ctx, func(api crm.API, sctx context.Context) error {
-				ev, err := api.CreateEvent(sctx, in)
-				if err != nil {
-					return err
-				}
-				return renderObject(a, a.views().event(), ev)
-			})
+			return showResult(a, ctx, views.event, func(api crm.API, sctx context.Context) (crm.Event, error) { return api.CreateEvent(sctx, in) })
 		}),
 	}
 	cmd.Flags().StringVar(&contract, "contract", "", "id of the signed contract (required)")
@@ -210,13 +204,7 @@ also rename an event.`,
 			if err != nil {
 				return err
 			}
-			return a.withAPI(ctx, func(api crm.API, sctx context.Context) error {
-				ev, err := api.UpdateEvent(sctx, id, p)
-				if err != nil {
-					return err
-				}
-				return renderObject(a, a.views().event(), ev)
-			})
+			return showResult(a, ctx, views.event, func(api crm.API, sctx context.Context) (crm.Event, error) { return api.UpdateEvent(sctx, id, p) })
 		}),
 	}
 	e.bind(cmd, "")
@@ -224,48 +212,15 @@ also rename an event.`,
 }
 
 func (a *App) eventsAssignCmd() *cobra.Command {
-	var support string
-	cmd := &cobra.Command{
-		Use:     "assign ID --support ID",
-		Short:   "Make an active SUPPORT employee the event's support contact (MANAGEMENT)",
-		Example: "  epicevents events assign 109 --support 7",
-		Args:    exactArgs(1),
-		RunE: run(func(ctx context.Context, args []string) error {
-			id, to, err := idAndTarget(ctx, args[0], "support", "support_contact_id", support)
-			if err != nil {
-				return err
-			}
-			return a.withAPI(ctx, func(api crm.API, sctx context.Context) error {
-				ev, err := api.AssignSupport(sctx, id, to)
-				if err != nil {
-					return err
-				}
-				return renderObject(a, a.views().event(), ev)
-			})
-		}),
-	}
-	cmd.Flags().StringVar(&support, "support", "", "id of the active SUPPORT employee (required)")
-	return cmd
+	return targetCmd(a, about{use: "assign ID --support ID",
+		short:   "Make an active SUPPORT employee the event's support contact (MANAGEMENT)",
+		example: "  epicevents events assign 109 --support 7"},
+		"support", "support_contact_id", "id of the active SUPPORT employee (required)",
+		views.event, crm.API.AssignSupport)
 }
 
 func (a *App) eventsUnassignCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:     "unassign ID",
-		Short:   "Leave an event without a support contact (MANAGEMENT)",
-		Example: "  epicevents events unassign 109",
-		Args:    exactArgs(1),
-		RunE: run(func(ctx context.Context, args []string) error {
-			id, err := parseID("id", args[0])
-			if err != nil {
-				return err
-			}
-			return a.withAPI(ctx, func(api crm.API, sctx context.Context) error {
-				ev, err := api.UnassignSupport(sctx, id)
-				if err != nil {
-					return err
-				}
-				return renderObject(a, a.views().event(), ev)
-			})
-		}),
-	}
+	return idCmd(a, about{use: "unassign ID",
+		short:   "Leave an event without a support contact (MANAGEMENT)",
+		example: "  epicevents events unassign 109"}, views.event, crm.API.UnassignSupport)
 }
