@@ -362,7 +362,7 @@ func (s *Service) DeleteEmployee(ctx context.Context, id int64) error {
 			return err
 		}
 		if refs.Total() > 0 {
-			return Errorf(CodeConflict, "employee %d is still referenced by %s, %s and %s; deactivate them instead (`epicevents employees deactivate %d`)",
+			return Errorf(CodeConflict, "employee %d is still referenced by %s, %s and %s; deactivate the employee instead (`epicevents employees deactivate %d`)",
 				id, plural(refs.Clients, "client"), plural(refs.Contracts, "contract"), plural(refs.Events, "event"), id)
 		}
 		if err := q.DeleteEmployee(ctx, id); err != nil {

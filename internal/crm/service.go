@@ -271,7 +271,7 @@ func diff(before, after any) map[string]Change {
 		}
 	}
 	for k := range maps.Keys(b) {
-		if _, ok := a[k]; !ok && !ignoredInDiff[k] {
+		if _, ok := a[k]; !ok && !ignoredInDiff[k] && b[k] != nil {
 			out[k] = Change{b[k], nil}
 		}
 	}

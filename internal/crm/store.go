@@ -78,6 +78,9 @@ type Queries interface {
 	// Sessions
 	CreateSession(ctx context.Context, s Session, refreshHash string) (Session, error)
 	GetSession(ctx context.Context, id int64) (Session, error)
+	// GetSessionEmployee reads a session and its employee in one round trip,
+	// for the check of every request; CodeNotFound when the session is gone.
+	GetSessionEmployee(ctx context.Context, id int64) (Session, Employee, error)
 	// TouchSession records use of the session (idle expiry).
 	TouchSession(ctx context.Context, id int64, at time.Time) error
 	// UseRefreshToken marks the refresh token with that hash as used, atomically:
