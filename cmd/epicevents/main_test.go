@@ -2,12 +2,9 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -22,6 +19,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/epicevents/epicevents/internal/cli"
+	"github.com/epicevents/epicevents/internal/testdb"
 )
 
 // TestMain makes the test binary double as the epicevents binary: scripts run
@@ -50,53 +48,50 @@ func setupSQLite(env *testscript.Env) error {
 }
 
 // TestScriptsPostgres runs the same scripts on PostgreSQL, each in a fresh
-// database created for it and dropped after it.
+// database created for it and dropped after it, connected as the application
+// role of docs/postgresql.md (SPEC §6, issue 5): an owner role migrated the
+// database and granted the application role its privileges, and every command
+// of the script connects as the application role, which owns nothing and
+// cannot run DDL. EPICEVENTS_OWNER_DATABASE_URL connects as the owner, for
+// the lines of a script that need it.
 func TestScriptsPostgres(t *testing.T) {
 	testscript.Run(t, params("postgres", false, postgresSetup(t)))
 }
 
 // postgresSetup returns the setup that gives each script a fresh database on
-// EPICEVENTS_TEST_POSTGRES_URL, or skips t without it.
+// EPICEVENTS_TEST_POSTGRES_URL, migrated by an owner role and used through an
+// application role (testdb.NewAppRoleDB), or skips t without it.
 func postgresSetup(t *testing.T) func(*testscript.Env) error {
-	base := os.Getenv("EPICEVENTS_TEST_POSTGRES_URL")
+	base := os.Getenv(testdb.PostgresEnv)
 	if base == "" {
-		t.Skip("EPICEVENTS_TEST_POSTGRES_URL is not set: skipping the PostgreSQL end-to-end scripts")
+		t.Skip(testdb.PostgresEnv + " is not set: skipping the PostgreSQL end-to-end scripts")
 	}
 	admin, err := sql.Open("pgx", base)
 	if err != nil {
 		t.Fatalf("open %s: %v", base, err)
 	}
-	t.Cleanup(func() { _ = admin.Close() })
+	defer admin.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := admin.PingContext(ctx); err != nil {
-		t.Fatalf("cannot reach EPICEVENTS_TEST_POSTGRES_URL: %v", err)
+		t.Fatalf("cannot reach %s: %v", testdb.PostgresEnv, err)
 	}
 	return func(env *testscript.Env) error {
-		b := make([]byte, 8)
-		if _, err := rand.Read(b); err != nil {
-			return err
-		}
-		name := "e2e_" + hex.EncodeToString(b)
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
-			return fmt.Errorf("create database %s: %w", name, err)
+		d, err := testdb.NewAppRoleDB(ctx, base)
+		if err != nil {
+			return fmt.Errorf("set up an application role database: %w", err)
 		}
 		env.Defer(func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
-			if _, err := admin.ExecContext(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
-				env.T().Log("drop database ", name, ": ", err)
+			if err := d.Drop(ctx); err != nil {
+				env.T().Log("drop the application role database ", d.Database, ": ", err)
 			}
 		})
-		u, err := url.Parse(base)
-		if err != nil {
-			return err
-		}
-		u.Path = "/" + name
-		u.RawPath = ""
-		env.Setenv("EPICEVENTS_DATABASE_URL", u.String())
+		env.Setenv("EPICEVENTS_DATABASE_URL", d.AppURL)
+		env.Setenv("EPICEVENTS_OWNER_DATABASE_URL", d.OwnerURL)
 		return nil
 	}
 }
@@ -124,6 +119,12 @@ func params(db string, remote bool, setupDB func(*testscript.Env) error) testscr
 			switch cond {
 			case "sqlite", "postgres":
 				return cond == db, nil
+			case "approle":
+				// The script connects as an application role on a database
+				// an owner role migrated (PostgreSQL runs only): the schema
+				// is current before init, and migrations that would change
+				// it are the owner's.
+				return db == "postgres", nil
 			case "remote":
 				// Employee commands go through `epicevents serve`
 				// (remote_test.go); for the few lines where remote mode
