@@ -183,7 +183,7 @@ EPICEVENTS_SERVER. This machine then needs no database and no signing key.
 	pf := root.PersistentFlags()
 	pf.StringVarP(&a.outputFlag, "output", "o", "table", "output format: table, json or csv")
 	pf.BoolVar(&a.debug, "debug", false, "log details (never secrets) to stderr")
-	pf.StringVar(&a.serverFlag, "server", "", "URL of the epicevents server (remote mode; also EPICEVENTS_SERVER, or remembered by `login --server`)")
+	pf.StringVar(&a.serverFlag, "server", "", "URL of the epicevents server (remote mode; also EPICEVENTS_SERVER, or the server remembered by login --server)")
 	root.AddCommand(
 		a.initCmd(), a.migrateCmd(), a.serveCmd(),
 		a.loginCmd(), a.logoutCmd(), a.whoamiCmd(), a.passwdCmd(),
@@ -220,7 +220,10 @@ func (a *App) config(operator bool) (config.Config, error) {
 }
 
 // openDB opens the database of the configuration.
-func (a *App) openDB(ctx context.Context, operator bool) (*sqlstore.DB, error) {
+//
+// Only init and migrate up may create an SQLite file; every other command
+// says that there is no database rather than leave an empty one behind.
+func (a *App) openDB(ctx context.Context, operator, create bool) (*sqlstore.DB, error) {
 	if a.db != nil {
 		return a.db, nil
 	}
@@ -230,7 +233,7 @@ func (a *App) openDB(ctx context.Context, operator bool) (*sqlstore.DB, error) {
 	}
 	path, isSQLite := strings.CutPrefix(cfg.DatabaseURL, "sqlite:")
 	if isSQLite {
-		if !operator {
+		if !create {
 			if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 				return nil, crm.Errorf(crm.CodeInternal, "no database at %s; set it up with `epicevents init`", path)
 			}
@@ -240,7 +243,10 @@ func (a *App) openDB(ctx context.Context, operator bool) (*sqlstore.DB, error) {
 			}
 		}
 	}
-	db, err := sqlstore.Open(ctx, cfg.DatabaseURL)
+	// An employee command is a short process: its few statements go
+	// unprepared, one round trip each. serve and the other operator
+	// commands keep the pool's statement cache.
+	db, err := sqlstore.OpenWith(ctx, cfg.DatabaseURL, sqlstore.Options{ShortLived: !operator})
 	if err != nil {
 		return nil, err
 	}
@@ -254,7 +260,7 @@ func (a *App) service(ctx context.Context) (*crm.Service, error) {
 	if a.svc != nil {
 		return a.svc, nil
 	}
-	db, err := a.openDB(ctx, false)
+	db, err := a.openDB(ctx, false, false)
 	if err != nil {
 		return nil, err
 	}

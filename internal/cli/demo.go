@@ -50,7 +50,7 @@ minute on PostgreSQL (COPY) and on SQLite.`,
 }
 
 func (a *App) runDemo(ctx context.Context, o *demoOptions) error {
-	db, err := a.openDB(ctx, true)
+	db, err := a.openDB(ctx, true, false)
 	if err != nil {
 		return err
 	}

@@ -69,7 +69,7 @@ func (a *App) runServe(ctx context.Context, o *serveOptions) error {
 	if _, err := a.config(true); err != nil {
 		return err
 	}
-	db, err := a.openDB(ctx, true)
+	db, err := a.openDB(ctx, true, false)
 	if err != nil {
 		return err
 	}

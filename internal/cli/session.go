@@ -44,7 +44,7 @@ current folder.`,
 }
 
 func (a *App) runInit(ctx context.Context, o *initOptions) error {
-	db, err := a.openDB(ctx, true)
+	db, err := a.openDB(ctx, true, true)
 	if err != nil {
 		return err
 	}
@@ -132,7 +132,7 @@ func (a *App) runMigrate(ctx context.Context, dir, appRole string, grant bool) e
 			return crm.Errorf(crm.CodeInvalid, "--app-role is for PostgreSQL")
 		}
 	}
-	db, err := a.openDB(ctx, true)
+	db, err := a.openDB(ctx, true, dir == "up")
 	if err != nil {
 		return err
 	}

@@ -17,6 +17,13 @@ func (s *Service) ListClients(ctx context.Context, f ClientFilter, emit Emit[Cli
 	if err != nil {
 		return "", err
 	}
+	if f.Search != "" {
+		var v Validator
+		f.Search = text(&v, "search", f.Search, 0, MaxEmailLen, false)
+		if err := v.Err(); err != nil {
+			return "", err
+		}
+	}
 	if f.Mine && !mineAsSales(actor, &f.SalesContactID) {
 		return "", nil
 	}

@@ -6,6 +6,7 @@ import (
 	"math"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 var (
@@ -66,6 +67,12 @@ func (s *Service) sessionUsable(sess Session, now time.Time) error {
 // throttled for a window, never locked for good.
 func (s *Service) Login(ctx context.Context, emailAddr, password string) (Tokens, error) {
 	emailAddr = strings.ToLower(strings.TrimSpace(emailAddr))
+	if len(emailAddr) > MaxEmailLen || !utf8.ValidString(emailAddr) || hasControl(emailAddr, false) {
+		// No employee has such an email, and the database could not even
+		// store it as a throttle key: the usual answer, at the usual cost.
+		s.hasher.VerifyDummy(password)
+		return Tokens{}, errBadLogin
+	}
 	now := s.now()
 	keys := []string{"email:" + emailAddr}
 	limits := []throttle{{s.cfg.ThrottleMax, s.cfg.ThrottleWindow}}
@@ -73,10 +80,24 @@ func (s *Service) Login(ctx context.Context, emailAddr, password string) (Tokens
 		keys = append(keys, "addr:"+*addr)
 		limits = append(limits, throttle{s.cfg.IPThrottleMax, s.cfg.IPThrottleWindow})
 	}
-	for i, k := range keys {
-		if err := s.throttled(ctx, k, limits[i], now); err != nil {
-			return Tokens{}, err
+	// The attempt counts as a failure from before its password is checked,
+	// and the count and the record are one transaction: parallel guesses
+	// cannot all pass a check made before any of them was recorded.
+	err := s.store.InTx(ctx, func(q Queries) error {
+		for i, k := range keys {
+			if err := s.throttled(ctx, q, k, limits[i], now); err != nil {
+				return err
+			}
 		}
+		for _, k := range keys {
+			if err := q.RecordLoginFailure(ctx, k, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return Tokens{}, err
 	}
 
 	emp, hash, err := s.store.GetEmployeeByEmail(ctx, emailAddr)
@@ -93,7 +114,7 @@ func (s *Service) Login(ctx context.Context, emailAddr, password string) (Tokens
 		}
 	}
 	if !ok || !emp.Active {
-		if err := s.loginFailed(ctx, keys, emp, now); err != nil {
+		if err := s.loginFailed(ctx, emp); err != nil {
 			return Tokens{}, err
 		}
 		return Tokens{}, errBadLogin
@@ -108,8 +129,15 @@ func (s *Service) Login(ctx context.Context, emailAddr, password string) (Tokens
 				}
 			}
 		}
+		// The account's slate is wiped; the address keeps its other
+		// failures and forgets this attempt only.
 		if err := q.ClearLoginFailures(ctx, keys[0]); err != nil {
 			return err
+		}
+		for _, k := range keys[1:] {
+			if err := q.RemoveLoginFailure(ctx, k, now); err != nil {
+				return err
+			}
 		}
 		actor := Actor{Employee: emp}
 		tokens, err = s.openSession(ctx, q, emp, now)
@@ -126,8 +154,8 @@ type throttle struct {
 	window time.Duration
 }
 
-func (s *Service) throttled(ctx context.Context, key string, t throttle, now time.Time) error {
-	n, oldest, err := s.store.LoginFailures(ctx, key, now.Add(-t.window))
+func (s *Service) throttled(ctx context.Context, q Queries, key string, t throttle, now time.Time) error {
+	n, oldest, err := q.LoginFailures(ctx, key, now.Add(-t.window))
 	if err != nil {
 		return err
 	}
@@ -139,15 +167,10 @@ func (s *Service) throttled(ctx context.Context, key string, t throttle, now tim
 		Message: "too many failed logins; try again in " + (time.Duration(retry) * time.Second).String()}
 }
 
-// loginFailed records a failure against each throttle key and audits it; the
-// audit entry names the account only when the email is an employee's.
-func (s *Service) loginFailed(ctx context.Context, keys []string, emp Employee, now time.Time) error {
+// loginFailed audits a failed login; the entry names the account only when
+// the email is an employee's. The failure itself was recorded with the attempt.
+func (s *Service) loginFailed(ctx context.Context, emp Employee) error {
 	return s.store.InTx(ctx, func(q Queries) error {
-		for _, k := range keys {
-			if err := q.RecordLoginFailure(ctx, k, now); err != nil {
-				return err
-			}
-		}
 		var actor *Actor
 		if emp.ID != 0 {
 			actor = &Actor{Employee: emp}

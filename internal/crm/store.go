@@ -94,8 +94,14 @@ type Queries interface {
 	// Login throttling; key is "email:<lower-case email>" or "addr:<address>".
 	RecordLoginFailure(ctx context.Context, key string, at time.Time) error
 	// LoginFailures counts the failures for key at or after since, and returns
-	// the time of the oldest of them.
+	// the time of the oldest of them. Inside InTx it also queues the
+	// transactions that count the same key, so that a count and the record
+	// that follows it are atomic.
 	LoginFailures(ctx context.Context, key string, since time.Time) (n int, oldest time.Time, err error)
+	// RemoveLoginFailure forgets one failure recorded for key at at: an
+	// attempt is recorded before its password is checked, and forgotten when
+	// it succeeds.
+	RemoveLoginFailure(ctx context.Context, key string, at time.Time) error
 	ClearLoginFailures(ctx context.Context, key string) error
 
 	// Settings are small named values, such as the generated signing key.

@@ -49,7 +49,9 @@ func hasControl(s string, multiline bool) bool {
 		if multiline && (r == '\n' || r == '\t' || r == '\r') {
 			continue
 		}
-		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+		// U+FFFD is what a decoder makes of broken text (an unpaired
+		// surrogate escape in JSON, say): refusing it keeps the data exact.
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || r == utf8.RuneError {
 			return true
 		}
 	}

@@ -311,6 +311,10 @@ func (c *Client) answerError(req request, resp *http.Response) error {
 		case resp.StatusCode == http.StatusNotFound:
 			return crm.Errorf(crm.CodeUnavailable,
 				"no Epic Events API answers at %s (HTTP 404); check the address", c.base)
+		case resp.StatusCode == http.StatusBadRequest && strings.HasPrefix(c.base, "http://"):
+			// What Go's TLS server answers a plain-HTTP request with.
+			return crm.Errorf(crm.CodeUnavailable,
+				"the server at %s did not understand the request; if it serves HTTPS, use an https:// address", c.base)
 		}
 		return c.unexpected(req, fmt.Errorf("HTTP %d with content type %q", resp.StatusCode, resp.Header.Get("Content-Type")))
 	}

@@ -57,6 +57,12 @@ func (s *Server) begin(next http.Handler) http.Handler {
 		// The service audits the address and throttles logins per address.
 		// Without a proxy setting, RemoteAddr is the only address we can trust.
 		ctx = crm.WithClientAddr(ctx, info.clientAddr)
+		// The server's timeouts close the connection but do not stop the
+		// handler: a database that stops answering would hold the request
+		// (and a pooled connection) for as long as it stays silent. The
+		// deadline makes the store give up in time to answer 503.
+		ctx, cancel := context.WithTimeout(ctx, RequestDeadline)
+		defer cancel()
 		r = r.WithContext(ctx)
 
 		h := w.Header()

@@ -8,6 +8,7 @@ package httpapi
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/epicevents/epicevents/internal/crm"
 )
@@ -17,6 +18,11 @@ const Prefix = "/api/v1"
 
 // MaxBodyBytes caps request bodies (413 beyond).
 const MaxBodyBytes = 1 << 20
+
+// RequestDeadline bounds the work of one request, database included; it is
+// shorter than serve's write timeout so that the answer (503 when the
+// database is too slow) still reaches the client.
+const RequestDeadline = 20 * time.Second
 
 // MaxLimit is the largest page a list answers; DefaultLimit when none is asked.
 const (

@@ -119,6 +119,9 @@ func translate(err error, action, entity string) error {
 	if errors.Is(err, context.Canceled) {
 		return err
 	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return &crm.Error{Code: crm.CodeUnavailable, Err: err, Message: "the database did not answer in time; try again later"}
+	}
 	e := &crm.Error{Err: err}
 	switch classify(err) {
 	case unreachable:

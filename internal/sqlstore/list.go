@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/epicevents/epicevents/internal/crm"
 )
@@ -45,6 +47,13 @@ func errBadCursor() error {
 
 // decodeCursor reads a cursor of list kind; needTime says whether its key
 // holds a time (contracts, events).
+// plainText reports whether s could be a stored name: valid UTF-8 without
+// NUL, which PostgreSQL refuses in any text parameter. A cursor is client
+// input; it must fail as an invalid cursor, never as a database error.
+func plainText(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
+}
+
 func decodeCursor(s, kind string, needTime bool) (cursor, error) {
 	var c cursor
 	b, err := base64.RawURLEncoding.DecodeString(s)
@@ -56,7 +65,7 @@ func decodeCursor(s, kind string, needTime bool) (cursor, error) {
 	if err := dec.Decode(&c); err != nil || dec.More() {
 		return c, errBadCursor()
 	}
-	if c.Kind != kind || c.ID <= 0 || (c.At != nil) != needTime {
+	if c.Kind != kind || c.ID <= 0 || (c.At != nil) != needTime || !plainText(c.Last) || !plainText(c.First) {
 		return c, errBadCursor()
 	}
 	return c, nil

@@ -154,6 +154,19 @@ func (db *DB) SchemaCurrent(ctx context.Context) (current, latest int64, err err
 	if len(sources) > 0 {
 		latest = sources[len(sources)-1].Version
 	}
+	if db.dialect == postgresDialect {
+		// One round trip on the path of every command: read the version,
+		// and take "no such table" to mean that goose never ran here.
+		err = db.pool.QueryRowContext(ctx, "SELECT COALESCE(MAX(version_id), 0) FROM "+versionTable).Scan(&current)
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == undefinedTable {
+			return 0, latest, nil
+		}
+		if err != nil {
+			return 0, latest, translate(err, "read the schema version of", "database")
+		}
+		return current, latest, nil
+	}
 	tracked, err := db.versionTableExists(ctx)
 	if err != nil || !tracked {
 		return 0, latest, err
@@ -178,6 +191,9 @@ func (db *DB) versionTableExists(ctx context.Context) (bool, error) {
 	n, err := db.count(ctx, "database", query, versionTable)
 	return n > 0, err
 }
+
+// undefinedTable is PostgreSQL's SQLSTATE for a table that does not exist.
+const undefinedTable = "42P01"
 
 // noSchemaRights is the advice for a role that may not change the schema.
 const noSchemaRights = "the database role of EPICEVENTS_DATABASE_URL may not change the schema (the application role owns nothing); " +
@@ -206,12 +222,21 @@ func (db *DB) checkSchemaRights(ctx context.Context) error {
 		"the database schema is behind (version %d, this program needs %d), but %s", current, latest, noSchemaRights)}
 }
 
+// direction names the migrate command that performs action.
+func direction(action string) string {
+	if action == "roll back" {
+		return "down"
+	}
+	return "up --app-role NAME"
+}
+
 // schemaErr translates a failed migration; a refused one (SQLSTATE 42501)
 // gets advice instead of the driver's text.
 func schemaErr(err error, action string) error {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == insufficientPrivilege {
-		return &crm.Error{Code: crm.CodeInternal, Err: err, Message: "cannot " + action + " the schema: " + noSchemaRights}
+		return &crm.Error{Code: crm.CodeInternal, Err: err, Message: "cannot " + action + " the schema: the database role of EPICEVENTS_DATABASE_URL " +
+			"may not change the schema (the application role owns nothing); run `epicevents migrate " + direction(action) + "` as the owner role"}
 	}
 	return translate(err, action, "database")
 }

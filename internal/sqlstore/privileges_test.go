@@ -436,7 +436,7 @@ func TestAppRoleCannotMigrate(t *testing.T) {
 	ctx := context.Background()
 	app := openAs(t, d.AppURL)
 	_, err := app.MigrateDown(ctx)
-	if e, ok := crm.AsError(err); !ok || !strings.Contains(e.Message, "run `epicevents migrate up --app-role NAME` as the owner role") {
+	if e, ok := crm.AsError(err); !ok || !strings.Contains(e.Message, "run `epicevents migrate down` as the owner role") {
 		t.Errorf("MigrateDown as the application role = %v", err)
 	}
 	owner := openAs(t, d.OwnerURL)

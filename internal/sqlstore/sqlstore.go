@@ -46,6 +46,23 @@ const connectTimeout = 10 * time.Second
 // "postgres://…" / "postgresql://…". It checks that the database answers;
 // an unreachable one is a CodeUnavailable error.
 func Open(ctx context.Context, rawURL string) (*DB, error) {
+	return OpenWith(ctx, rawURL, Options{})
+}
+
+// Options tune Open for the kind of process that uses the database.
+type Options struct {
+	// ShortLived is for a process that runs a handful of statements and
+	// exits (a CLI command). On PostgreSQL each statement then goes in one
+	// round trip, unprepared (pgx's QueryExecModeExec: no Parse and Describe
+	// first, for a statement cache the process would never reuse), and a
+	// connection is not pinged again before each reuse, since it cannot go
+	// stale within the process's milliseconds. A long-lived server leaves it
+	// false: it keeps pgx's statement cache and the liveness pings.
+	ShortLived bool
+}
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 	var (
 		sqlDB *sql.DB
 		d     dialect
@@ -57,7 +74,7 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 		sqlDB, err = openSQLite(strings.TrimPrefix(rawURL, "sqlite:"))
 	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
 		d = postgresDialect
-		sqlDB, err = openPostgres(rawURL)
+		sqlDB, err = openPostgres(rawURL, opts)
 	default:
 		err = &crm.Error{Code: crm.CodeInvalid, Message: "the database URL must start with sqlite:, postgres:// or postgresql://"}
 	}
@@ -112,7 +129,7 @@ func sqliteDSN(path string) string {
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 }
 
-func openPostgres(connString string) (*sql.DB, error) {
+func openPostgres(connString string, opts Options) (*sql.DB, error) {
 	cfg, err := pgx.ParseConfig(connString)
 	if err != nil {
 		// The parse error may quote the URL; keep it out of the message.
@@ -121,7 +138,16 @@ func openPostgres(connString string) (*sql.DB, error) {
 	if cfg.ConnectTimeout == 0 {
 		cfg.ConnectTimeout = connectTimeout
 	}
-	db := stdlib.OpenDB(*cfg)
+	var dbOpts []stdlib.OptionOpenDB
+	if opts.ShortLived {
+		// Measured on a CLI command: every statement was a Parse/Describe
+		// round trip, then a Bind/Execute one, on a backend whose caches
+		// are cold; and database/sql pinged the connection again right
+		// after Open's ping. Both are for long-lived pools.
+		cfg.DefaultQueryExecMode = pgx.QueryExecModeExec
+		dbOpts = append(dbOpts, stdlib.OptionShouldPing(func(context.Context, stdlib.ShouldPingParams) bool { return false }))
+	}
+	db := stdlib.OpenDB(*cfg, dbOpts...)
 	// A few connections per core keep the server's CPUs busy while others
 	// wait on the network; idle ones are recycled so that a restart of the
 	// server or a failover does not leave stale connections behind.
