@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs every fuzz target for a short time (FUZZTIME, 10s by default), one
+# after the other, for CI. The seeds (f.Add and testdata/fuzz/<FuzzName>/)
+# also run in every `go test ./...`; this finds new inputs. A failure leaves
+# the input under internal/httpapi/testdata/fuzz/<FuzzName>/: commit it with
+# the fix, so that it stays a regression test.
+#
+#   scripts/fuzz.sh                 # every target, 10 s each (about 2 minutes)
+#   FUZZTIME=1m scripts/fuzz.sh FuzzCursor FuzzJWTVerify
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+fuzztime=${FUZZTIME:-10s}
+pkg=./internal/httpapi
+targets=("$@")
+if [ ${#targets[@]} -eq 0 ]; then
+	mapfile -t targets < <(go test -list '^Fuzz' "$pkg" | grep '^Fuzz')
+fi
+
+failed=()
+for t in "${targets[@]}"; do
+	echo "== $t ($fuzztime)"
+	if ! go test "$pkg" -run '^$' -fuzz "^${t}\$" -fuzztime "$fuzztime"; then
+		failed+=("$t")
+	fi
+done
+if [ ${#failed[@]} -gt 0 ]; then
+	echo "fuzzing found failures in: ${failed[*]}" >&2
+	exit 1
+fi
+echo "every fuzz target ran $fuzztime without a failure"
