@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -772,6 +773,15 @@ func testSessions(t *testing.T, f *fixture) {
 		t.Errorf("touched session %+v", got)
 	}
 	wantCode(t, f.db.TouchSession(ctx, 999, t0), crm.CodeNotFound)
+	// The session and its employee in one read, as every request checks them:
+	// the same values as the two reads.
+	gs, ge, err := f.db.GetSessionEmployee(ctx, s.ID)
+	wantS, _ := f.db.GetSession(ctx, s.ID)
+	wantE, _ := f.db.GetEmployee(ctx, e.ID)
+	if err != nil || !reflect.DeepEqual(gs, wantS) || !reflect.DeepEqual(ge, wantE) {
+		t.Errorf("GetSessionEmployee = %+v, %+v, %v; want %+v, %+v", gs, ge, err, wantS, wantE)
+	}
+	wantCode(t, func() error { _, _, err := f.db.GetSessionEmployee(ctx, 999); return err }(), crm.CodeNotFound)
 	e2 := wantCode(t, func() error { _, err := f.db.GetSession(ctx, 999); return err }(), crm.CodeNotFound)
 	if !strings.Contains(e2.Message, "session 999") {
 		t.Errorf("message %q", e2.Message)
