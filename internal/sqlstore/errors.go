@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"database/sql/driver"
 	"errors"
 	"fmt"
@@ -40,6 +41,14 @@ const refusedMessage = "the database server refused the connection (unknown data
 func classify(err error) violation {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
+		if pgErr.Severity == "FATAL" || pgErr.Severity == "PANIC" {
+			if v := classifyPostgres(pgErr.Code); v == refused {
+				return v
+			}
+			// The server ended the session: whatever the code, this
+			// connection is gone.
+			return unreachable
+		}
 		return classifyPostgres(pgErr.Code)
 	}
 	var liteErr *sqlite.Error
@@ -50,7 +59,10 @@ func classify(err error) violation {
 	var netErr net.Error
 	switch {
 	case errors.As(err, &connectErr), errors.As(err, &netErr),
-		errors.Is(err, driver.ErrBadConn),
+		errors.Is(err, driver.ErrBadConn), errors.Is(err, sql.ErrConnDone),
+		// A connection the server closed (a restart, a crash) while it sat
+		// in the pool, or that timed out.
+		errors.Is(err, pgconn.ErrConnClosed), pgconn.Timeout(err),
 		// pgconn reports a server that went away mid-conversation this way.
 		errors.Is(err, io.ErrUnexpectedEOF):
 		return unreachable
