@@ -376,18 +376,14 @@ func idPath(collection string, id int64, action ...string) string {
 
 // Login opens a session.
 func (c *Client) Login(ctx context.Context, email, password string) (crm.Tokens, error) {
-	var t crm.Tokens
-	err := c.call(ctx, request{method: http.MethodPost, path: "/auth/login",
-		body: LoginRequest{Email: email, Password: password}}, &t)
-	return t, err
+	return fetch[crm.Tokens](ctx, c, request{method: http.MethodPost, path: "/auth/login",
+		body: LoginRequest{Email: email, Password: password}})
 }
 
 // Refresh trades a refresh token for a new pair.
 func (c *Client) Refresh(ctx context.Context, refreshToken string) (crm.Tokens, error) {
-	var t crm.Tokens
-	err := c.call(ctx, request{method: http.MethodPost, path: "/auth/refresh",
-		body: RefreshRequest{RefreshToken: refreshToken}}, &t)
-	return t, err
+	return fetch[crm.Tokens](ctx, c, request{method: http.MethodPost, path: "/auth/refresh",
+		body: RefreshRequest{RefreshToken: refreshToken}})
 }
 
 // Logout ends the session of the context's access token.
@@ -397,25 +393,19 @@ func (c *Client) Logout(ctx context.Context) error {
 
 // Me returns the logged-in employee.
 func (c *Client) Me(ctx context.Context) (crm.Employee, error) {
-	var e crm.Employee
-	err := c.call(ctx, request{method: http.MethodGet, path: "/me"}, &e)
-	return e, err
+	return fetch[crm.Employee](ctx, c, request{method: http.MethodGet, path: "/me"})
 }
 
 // ChangePassword changes the caller's password; the answer is a fresh pair
 // for this session.
 func (c *Client) ChangePassword(ctx context.Context, current, next string) (crm.Tokens, error) {
-	var t crm.Tokens
-	err := c.call(ctx, request{method: http.MethodPost, path: "/me/password",
-		body: PasswordChange{CurrentPassword: current, NewPassword: next}}, &t)
-	return t, err
+	return fetch[crm.Tokens](ctx, c, request{method: http.MethodPost, path: "/me/password",
+		body: PasswordChange{CurrentPassword: current, NewPassword: next}})
 }
 
 // GetEmployee returns one employee.
 func (c *Client) GetEmployee(ctx context.Context, id int64) (crm.Employee, error) {
-	var e crm.Employee
-	err := c.call(ctx, request{method: http.MethodGet, path: idPath("employees", id)}, &e)
-	return e, err
+	return fetch[crm.Employee](ctx, c, request{method: http.MethodGet, path: idPath("employees", id)})
 }
 
 // ListEmployees streams employees to emit.
@@ -431,9 +421,7 @@ func (c *Client) ListEmployees(ctx context.Context, f crm.EmployeeFilter, emit c
 // CreateEmployee creates an employee.
 func (c *Client) CreateEmployee(ctx context.Context, in crm.NewEmployee) (crm.Employee, error) {
 	in.Role = canonicalRole(in.Role)
-	var e crm.Employee
-	err := c.call(ctx, request{method: http.MethodPost, path: "/employees", body: in}, &e)
-	return e, err
+	return fetch[crm.Employee](ctx, c, request{method: http.MethodPost, path: "/employees", body: in})
 }
 
 // UpdateEmployee changes the fields set in p.
@@ -442,9 +430,7 @@ func (c *Client) UpdateEmployee(ctx context.Context, id int64, p crm.EmployeePat
 		r := canonicalRole(*p.Role)
 		p.Role = &r
 	}
-	var e crm.Employee
-	err := c.call(ctx, request{method: http.MethodPatch, path: idPath("employees", id), body: p}, &e)
-	return e, err
+	return fetch[crm.Employee](ctx, c, request{method: http.MethodPatch, path: idPath("employees", id), body: p})
 }
 
 // SetPassword gives an employee a temporary password.
@@ -455,17 +441,13 @@ func (c *Client) SetPassword(ctx context.Context, id int64, password string) err
 
 // Deactivate deactivates an employee, handing their portfolio to reassignTo.
 func (c *Client) Deactivate(ctx context.Context, id int64, reassignTo *int64) (crm.Employee, error) {
-	var e crm.Employee
-	err := c.call(ctx, request{method: http.MethodPost, path: idPath("employees", id, "deactivate"),
-		body: DeactivateRequest{ReassignTo: reassignTo}}, &e)
-	return e, err
+	return fetch[crm.Employee](ctx, c, request{method: http.MethodPost, path: idPath("employees", id, "deactivate"),
+		body: DeactivateRequest{ReassignTo: reassignTo}})
 }
 
 // Reactivate reactivates an employee.
 func (c *Client) Reactivate(ctx context.Context, id int64) (crm.Employee, error) {
-	var e crm.Employee
-	err := c.call(ctx, request{method: http.MethodPost, path: idPath("employees", id, "reactivate")}, &e)
-	return e, err
+	return fetch[crm.Employee](ctx, c, request{method: http.MethodPost, path: idPath("employees", id, "reactivate")})
 }
 
 // DeleteEmployee deletes an employee who owns nothing.
@@ -475,9 +457,7 @@ func (c *Client) DeleteEmployee(ctx context.Context, id int64) error {
 
 // GetClient returns one client.
 func (c *Client) GetClient(ctx context.Context, id int64) (crm.Client, error) {
-	var v crm.Client
-	err := c.call(ctx, request{method: http.MethodGet, path: idPath("clients", id)}, &v)
-	return v, err
+	return fetch[crm.Client](ctx, c, request{method: http.MethodGet, path: idPath("clients", id)})
 }
 
 // ListClients streams clients to emit.
@@ -493,31 +473,23 @@ func (c *Client) ListClients(ctx context.Context, f crm.ClientFilter, emit crm.E
 
 // CreateClient creates a client.
 func (c *Client) CreateClient(ctx context.Context, in crm.NewClient) (crm.Client, error) {
-	var v crm.Client
-	err := c.call(ctx, request{method: http.MethodPost, path: "/clients", body: in}, &v)
-	return v, err
+	return fetch[crm.Client](ctx, c, request{method: http.MethodPost, path: "/clients", body: in})
 }
 
 // UpdateClient changes the fields set in p.
 func (c *Client) UpdateClient(ctx context.Context, id int64, p crm.ClientPatch) (crm.Client, error) {
-	var v crm.Client
-	err := c.call(ctx, request{method: http.MethodPatch, path: idPath("clients", id), body: p}, &v)
-	return v, err
+	return fetch[crm.Client](ctx, c, request{method: http.MethodPatch, path: idPath("clients", id), body: p})
 }
 
 // ReassignClient gives a client another sales contact.
 func (c *Client) ReassignClient(ctx context.Context, id, salesContactID int64) (crm.Client, error) {
-	var v crm.Client
-	err := c.call(ctx, request{method: http.MethodPost, path: idPath("clients", id, "reassign"),
-		body: SalesContactRequest{SalesContactID: salesContactID}}, &v)
-	return v, err
+	return fetch[crm.Client](ctx, c, request{method: http.MethodPost, path: idPath("clients", id, "reassign"),
+		body: SalesContactRequest{SalesContactID: salesContactID}})
 }
 
 // GetContract returns one contract.
 func (c *Client) GetContract(ctx context.Context, id int64) (crm.Contract, error) {
-	var v crm.Contract
-	err := c.call(ctx, request{method: http.MethodGet, path: idPath("contracts", id)}, &v)
-	return v, err
+	return fetch[crm.Contract](ctx, c, request{method: http.MethodGet, path: idPath("contracts", id)})
 }
 
 // ListContracts streams contracts to emit.
@@ -533,38 +505,28 @@ func (c *Client) ListContracts(ctx context.Context, f crm.ContractFilter, emit c
 
 // CreateContract creates a contract.
 func (c *Client) CreateContract(ctx context.Context, in crm.NewContract) (crm.Contract, error) {
-	var v crm.Contract
-	err := c.call(ctx, request{method: http.MethodPost, path: "/contracts", body: in}, &v)
-	return v, err
+	return fetch[crm.Contract](ctx, c, request{method: http.MethodPost, path: "/contracts", body: in})
 }
 
 // UpdateContract changes the amounts set in p.
 func (c *Client) UpdateContract(ctx context.Context, id int64, p crm.ContractPatch) (crm.Contract, error) {
-	var v crm.Contract
-	err := c.call(ctx, request{method: http.MethodPatch, path: idPath("contracts", id), body: p}, &v)
-	return v, err
+	return fetch[crm.Contract](ctx, c, request{method: http.MethodPatch, path: idPath("contracts", id), body: p})
 }
 
 // SignContract signs a contract.
 func (c *Client) SignContract(ctx context.Context, id int64) (crm.Contract, error) {
-	var v crm.Contract
-	err := c.call(ctx, request{method: http.MethodPost, path: idPath("contracts", id, "sign")}, &v)
-	return v, err
+	return fetch[crm.Contract](ctx, c, request{method: http.MethodPost, path: idPath("contracts", id, "sign")})
 }
 
 // ReassignContract gives a contract another sales contact.
 func (c *Client) ReassignContract(ctx context.Context, id, salesContactID int64) (crm.Contract, error) {
-	var v crm.Contract
-	err := c.call(ctx, request{method: http.MethodPost, path: idPath("contracts", id, "reassign"),
-		body: SalesContactRequest{SalesContactID: salesContactID}}, &v)
-	return v, err
+	return fetch[crm.Contract](ctx, c, request{method: http.MethodPost, path: idPath("contracts", id, "reassign"),
+		body: SalesContactRequest{SalesContactID: salesContactID}})
 }
 
 // GetEvent returns one event.
 func (c *Client) GetEvent(ctx context.Context, id int64) (crm.Event, error) {
-	var v crm.Event
-	err := c.call(ctx, request{method: http.MethodGet, path: idPath("events", id)}, &v)
-	return v, err
+	return fetch[crm.Event](ctx, c, request{method: http.MethodGet, path: idPath("events", id)})
 }
 
 // ListEvents streams events to emit.
@@ -583,32 +545,24 @@ func (c *Client) ListEvents(ctx context.Context, f crm.EventFilter, emit crm.Emi
 // CreateEvent creates an event.
 func (c *Client) CreateEvent(ctx context.Context, in crm.NewEvent) (crm.Event, error) {
 	in.Start, in.End = in.Start.UTC(), in.End.UTC()
-	var v crm.Event
-	err := c.call(ctx, request{method: http.MethodPost, path: "/events", body: in}, &v)
-	return v, err
+	return fetch[crm.Event](ctx, c, request{method: http.MethodPost, path: "/events", body: in})
 }
 
 // UpdateEvent changes the fields set in p.
 func (c *Client) UpdateEvent(ctx context.Context, id int64, p crm.EventPatch) (crm.Event, error) {
 	p.Start, p.End = utc(p.Start), utc(p.End)
-	var v crm.Event
-	err := c.call(ctx, request{method: http.MethodPatch, path: idPath("events", id), body: p}, &v)
-	return v, err
+	return fetch[crm.Event](ctx, c, request{method: http.MethodPatch, path: idPath("events", id), body: p})
 }
 
 // AssignSupport assigns a SUPPORT employee to an event.
 func (c *Client) AssignSupport(ctx context.Context, id, supportID int64) (crm.Event, error) {
-	var v crm.Event
-	err := c.call(ctx, request{method: http.MethodPost, path: idPath("events", id, "assign"),
-		body: SupportRequest{SupportContactID: supportID}}, &v)
-	return v, err
+	return fetch[crm.Event](ctx, c, request{method: http.MethodPost, path: idPath("events", id, "assign"),
+		body: SupportRequest{SupportContactID: supportID}})
 }
 
 // UnassignSupport removes an event's support contact.
 func (c *Client) UnassignSupport(ctx context.Context, id int64) (crm.Event, error) {
-	var v crm.Event
-	err := c.call(ctx, request{method: http.MethodPost, path: idPath("events", id, "unassign")}, &v)
-	return v, err
+	return fetch[crm.Event](ctx, c, request{method: http.MethodPost, path: idPath("events", id, "unassign")})
 }
 
 // ListAudit streams audit entries to emit.
@@ -773,4 +727,12 @@ func expectDelim(dec *json.Decoder, want json.Delim) error {
 		return fmt.Errorf("expected %q, found %v", want, tok)
 	}
 	return nil
+}
+
+// fetch makes one call and decodes its answer as a T: the body of most
+// methods of Client.
+func fetch[T any](ctx context.Context, c *Client, r request) (T, error) {
+	var v T
+	err := c.call(ctx, r, &v)
+	return v, err
 }
