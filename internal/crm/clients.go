@@ -102,11 +102,8 @@ func (s *Service) UpdateClient(ctx context.Context, id int64, p ClientPatch) (Cl
 	}
 	var after Client
 	err = s.store.InTx(ctx, func(q Queries) error {
-		before, err := q.GetClient(ctx, id)
+		before, err := fresh(ctx, "client", id, q.GetClient)
 		if err != nil {
-			return err
-		}
-		if err := checkVersion(ctx, "client", id, before.Version); err != nil {
 			return err
 		}
 		if err := check(actor, ActUpdateClient, before.SalesContactID == actor.ID); err != nil {
@@ -129,11 +126,8 @@ func (s *Service) ReassignClient(ctx context.Context, id, salesContactID int64) 
 	}
 	var after Client
 	err = s.store.InTx(ctx, func(q Queries) error {
-		before, err := q.GetClient(ctx, id)
+		before, err := fresh(ctx, "client", id, q.GetClient)
 		if err != nil {
-			return err
-		}
-		if err := checkVersion(ctx, "client", id, before.Version); err != nil {
 			return err
 		}
 		if _, err := assignee(ctx, q, "sales_contact_id", salesContactID, RoleSales); err != nil {

@@ -91,11 +91,8 @@ func (s *Service) UpdateContract(ctx context.Context, id int64, p ContractPatch)
 	}
 	var after Contract
 	err = s.store.InTx(ctx, func(q Queries) error {
-		before, err := q.GetContract(ctx, id)
+		before, err := fresh(ctx, "contract", id, q.GetContract)
 		if err != nil {
-			return err
-		}
-		if err := checkVersion(ctx, "contract", id, before.Version); err != nil {
 			return err
 		}
 		if err := check(actor, ActUpdateContract, before.SalesContactID == actor.ID); err != nil {
@@ -137,11 +134,8 @@ func (s *Service) SignContract(ctx context.Context, id int64) (Contract, error) 
 	}
 	var after Contract
 	err = s.store.InTx(ctx, func(q Queries) error {
-		before, err := q.GetContract(ctx, id)
+		before, err := fresh(ctx, "contract", id, q.GetContract)
 		if err != nil {
-			return err
-		}
-		if err := checkVersion(ctx, "contract", id, before.Version); err != nil {
 			return err
 		}
 		if err := check(actor, ActUpdateContract, before.SalesContactID == actor.ID); err != nil {
@@ -171,11 +165,8 @@ func (s *Service) ReassignContract(ctx context.Context, id, salesContactID int64
 	}
 	var after Contract
 	err = s.store.InTx(ctx, func(q Queries) error {
-		before, err := q.GetContract(ctx, id)
+		before, err := fresh(ctx, "contract", id, q.GetContract)
 		if err != nil {
-			return err
-		}
-		if err := checkVersion(ctx, "contract", id, before.Version); err != nil {
 			return err
 		}
 		if _, err := assignee(ctx, q, "sales_contact_id", salesContactID, RoleSales); err != nil {

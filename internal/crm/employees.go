@@ -108,11 +108,8 @@ func (s *Service) UpdateEmployee(ctx context.Context, id int64, p EmployeePatch)
 	now := s.now()
 	var after Employee
 	err = s.store.InTx(ctx, func(q Queries) error {
-		before, err := q.GetEmployee(ctx, id)
+		before, err := fresh(ctx, "employee", id, q.GetEmployee)
 		if err != nil {
-			return err
-		}
-		if err := checkVersion(ctx, "employee", id, before.Version); err != nil {
 			return err
 		}
 		roleChange := p.Role != nil && *p.Role != before.Role
@@ -233,11 +230,8 @@ func (s *Service) Deactivate(ctx context.Context, id int64, reassignTo *int64) (
 	now := s.now()
 	var after Employee
 	err = s.store.InTx(ctx, func(q Queries) error {
-		before, err := q.GetEmployee(ctx, id)
+		before, err := fresh(ctx, "employee", id, q.GetEmployee)
 		if err != nil {
-			return err
-		}
-		if err := checkVersion(ctx, "employee", id, before.Version); err != nil {
 			return err
 		}
 		if !before.Active {
@@ -314,11 +308,8 @@ func (s *Service) Reactivate(ctx context.Context, id int64) (Employee, error) {
 	now := s.now()
 	var after Employee
 	err = s.store.InTx(ctx, func(q Queries) error {
-		before, err := q.GetEmployee(ctx, id)
+		before, err := fresh(ctx, "employee", id, q.GetEmployee)
 		if err != nil {
-			return err
-		}
-		if err := checkVersion(ctx, "employee", id, before.Version); err != nil {
 			return err
 		}
 		if before.Active {
@@ -347,11 +338,8 @@ func (s *Service) DeleteEmployee(ctx context.Context, id int64) error {
 	}
 	now := s.now()
 	return s.store.InTx(ctx, func(q Queries) error {
-		before, err := q.GetEmployee(ctx, id)
+		before, err := fresh(ctx, "employee", id, q.GetEmployee)
 		if err != nil {
-			return err
-		}
-		if err := checkVersion(ctx, "employee", id, before.Version); err != nil {
 			return err
 		}
 		if err := s.keepLastManager(ctx, q, before, "delete"); err != nil {

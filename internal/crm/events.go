@@ -129,11 +129,8 @@ func (s *Service) UpdateEvent(ctx context.Context, id int64, p EventPatch) (Even
 	}
 	var after Event
 	err = s.store.InTx(ctx, func(q Queries) error {
-		before, err := q.GetEvent(ctx, id)
+		before, err := fresh(ctx, "event", id, q.GetEvent)
 		if err != nil {
-			return err
-		}
-		if err := checkVersion(ctx, "event", id, before.Version); err != nil {
 			return err
 		}
 		owner := before.SupportContactID != nil && *before.SupportContactID == actor.ID
@@ -183,11 +180,8 @@ func (s *Service) setSupport(ctx context.Context, id int64, supportID *int64, ac
 	}
 	var after Event
 	err = s.store.InTx(ctx, func(q Queries) error {
-		before, err := q.GetEvent(ctx, id)
+		before, err := fresh(ctx, "event", id, q.GetEvent)
 		if err != nil {
-			return err
-		}
-		if err := checkVersion(ctx, "event", id, before.Version); err != nil {
 			return err
 		}
 		if supportID != nil {

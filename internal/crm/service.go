@@ -161,6 +161,24 @@ func checkVersion(ctx context.Context, entity string, id, current int64) error {
 	return nil
 }
 
+// versioned is a row that the API lets a client change under If-Match.
+type versioned interface{ rowVersion() int64 }
+
+func (e Employee) rowVersion() int64 { return e.Version }
+func (c Client) rowVersion() int64   { return c.Version }
+func (c Contract) rowVersion() int64 { return c.Version }
+func (e Event) rowVersion() int64    { return e.Version }
+
+// fresh reads, inside a change's transaction, the row about to change, and
+// refuses it when the caller's If-Match names another version.
+func fresh[T versioned](ctx context.Context, entity string, id int64, get func(context.Context, int64) (T, error)) (T, error) {
+	row, err := get(ctx, id)
+	if err != nil {
+		return row, err
+	}
+	return row, checkVersion(ctx, entity, id, row.rowVersion())
+}
+
 func clientAddr(ctx context.Context) *string {
 	if a, ok := ctx.Value(keyAddr).(string); ok && a != "" {
 		return &a
