@@ -102,10 +102,16 @@ func TestNormalizePhone(t *testing.T) {
 
 func TestFormatPhone(t *testing.T) {
 	for in, want := range map[string]string{
-		"+33612345678": "+33 6 12 34 56 78",
-		"+12345678901": "+1 234-567-8901",
-		"+67812345678": "+67812345678", // Vanuatu numbers have 7 digits: shown as stored
-		"+66612345":    "+66612345",
+		"+33612345678":   "+33 6 12 34 56 78",
+		"+12345678901":   "+1 234-567-8901",
+		"+67812345678":   "+67812345678", // Vanuatu numbers have 7 digits: shown as stored
+		"+66612345":      "+66612345",
+		"+1000000":       "+1000000",         // no US format fits: shown as stored
+		"+390612345678":  "+39 06 1234 5678", // Italian leading zero kept
+		"+447912345678":  "+44 7912 345678",
+		"+14155552671":   "+1 415-555-2671",
+		"+4915112345678": "+49 1511 2345678",
+		"+999123456":     "+999123456", // no such country code
 	} {
 		if got := FormatPhone(in); got != want {
 			t.Errorf("FormatPhone(%q) = %q, want %q", in, got, want)
