@@ -63,10 +63,17 @@ func (q *queries) ListEvents(ctx context.Context, f crm.EventFilter, emit crm.Em
 		w.add("v.support_contact_id = ?", *f.SupportContactID)
 	}
 	if f.SalesContactID != nil {
-		// The unary + keeps SQLite from driving the query by the contracts'
-		// sales-contact index and sorting every event of that employee: it walks
-		// events in start order and stops after a page (PostgreSQL does so anyway).
-		w.add("+k.sales_contact_id = ?", *f.SalesContactID)
+		// On SQLite the unary + keeps the planner from driving the query by the
+		// contracts' sales-contact index and sorting every event of that
+		// employee: it walks events in start order and stops after a page.
+		// PostgreSQL plans that walk from its statistics, and the + would hide
+		// them: it then guessed 5,000 matches and started parallel workers
+		// (26 ms instead of 5 ms for a page at a million events).
+		if q.dialect() == postgresDialect {
+			w.add("k.sales_contact_id = ?", *f.SalesContactID)
+		} else {
+			w.add("+k.sales_contact_id = ?", *f.SalesContactID)
+		}
 	}
 	if f.ContractID != nil {
 		w.add("v.contract_id = ?", *f.ContractID)
