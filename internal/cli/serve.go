@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -16,6 +18,28 @@ import (
 	"github.com/epicevents/epicevents/internal/httpapi"
 	"github.com/epicevents/epicevents/internal/sqlstore"
 )
+
+// serve's garbage collector, unless the environment sets GOGC or GOMEMLIMIT:
+// a heap allowed to grow to five times the live data before a collection
+// (the default is twice) cut the server's CPU per request by about a fifth
+// under load (BENCHMARKS.md), and the soft memory limit makes collections
+// more frequent as the heap nears it, so that the process stays well under
+// the 100 MB of SPEC §9 (without it, that setting alone peaked at 134 MiB).
+const (
+	serveGCPercent   = 400
+	serveMemoryLimit = 64 << 20
+)
+
+// tuneGC applies serve's garbage-collector settings where the operator has
+// not chosen their own through the Go runtime's variables.
+func tuneGC() {
+	if _, set := os.LookupEnv("GOGC"); !set {
+		debug.SetGCPercent(serveGCPercent)
+	}
+	if _, set := os.LookupEnv("GOMEMLIMIT"); !set {
+		debug.SetMemoryLimit(serveMemoryLimit)
+	}
+}
 
 // shutdownGrace is how long in-flight requests get to finish once a stop is
 // asked (SIGTERM, interrupt); orchestrators usually wait 30 s before a kill.
@@ -108,6 +132,7 @@ func (a *App) runServe(ctx context.Context, o *serveOptions) error {
 		opts.Reporter = a.reporter
 	}
 	api := httpapi.NewServer(svc, opts)
+	tuneGC()
 	srv := &http.Server{
 		Handler:           api.Handler(),
 		TLSConfig:         tlsConfig,

@@ -55,17 +55,23 @@ func allDigits(s string) bool {
 }
 
 // String formats the amount with two decimals, such as "1234.50".
-func (c Cents) String() string {
-	sign := ""
-	v := int64(c)
-	if v < 0 {
-		sign, v = "-", -v
+func (c Cents) String() string { return string(c.AppendText(nil)) }
+
+// AppendText appends the amount with two decimals to b.
+func (c Cents) AppendText(b []byte) []byte {
+	u := uint64(c)
+	if c < 0 {
+		b = append(b, '-')
+		u = -u // the magnitude, right even for the smallest int64
 	}
-	return fmt.Sprintf("%s%d.%02d", sign, v/100, v%100)
+	b = strconv.AppendUint(b, u/100, 10)
+	return append(b, '.', byte('0'+u%100/10), byte('0'+u%10))
 }
 
-// MarshalJSON writes the amount as a string with two decimals.
-func (c Cents) MarshalJSON() ([]byte, error) { return json.Marshal(c.String()) }
+// MarshalText gives the amount with two decimals; encoding/json writes it as
+// a JSON string ("1500.00"). A TextMarshaler rather than a JSON Marshaler,
+// whose output encoding/json would parse again to check it.
+func (c Cents) MarshalText() ([]byte, error) { return c.AppendText(nil), nil }
 
 // UnmarshalJSON accepts a string ("1500.50") or a JSON number with at most two
 // decimals, parsed exactly.

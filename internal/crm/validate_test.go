@@ -1,6 +1,8 @@
 package crm
 
 import (
+	"encoding/json"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -41,9 +43,17 @@ func TestParseCents(t *testing.T) {
 }
 
 func TestCentsString(t *testing.T) {
-	for c, want := range map[Cents]string{0: "0.00", 5: "0.05", 150050: "1500.50", MaxAmount: "100000000.00", -150: "-1.50"} {
+	for c, want := range map[Cents]string{0: "0.00", 5: "0.05", 10: "0.10", 150050: "1500.50", MaxAmount: "100000000.00",
+		-150: "-1.50", -5: "-0.05", math.MinInt64: "-92233720368547758.08", math.MaxInt64: "92233720368547758.07"} {
 		if got := c.String(); got != want {
 			t.Errorf("%d.String() = %q, want %q", int64(c), got, want)
+		}
+		b, err := json.Marshal(struct {
+			A Cents  `json:"a"`
+			P *Cents `json:"p"`
+		}{c, &c})
+		if want := `{"a":"` + want + `","p":"` + want + `"}`; err != nil || string(b) != want {
+			t.Errorf("json of %d = %s, %v; want %s", int64(c), b, err, want)
 		}
 	}
 }
