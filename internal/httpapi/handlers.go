@@ -3,9 +3,11 @@ package httpapi
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/epicevents/epicevents/internal/crm"
 )
@@ -32,10 +34,83 @@ func writeResource(w http.ResponseWriter, status int, v any) error {
 	w.WriteHeader(status)
 	// The status is sent: an encoding error now can only be a broken
 	// connection, which no answer could reach.
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false) // JSON, served with nosniff: no HTML context to guard
-	_ = enc.Encode(v)
+	_ = encodeJSON(w, v)
 	return nil
+}
+
+// jsonAppender is a record that writes its own JSON (crm.Client's AppendJSON).
+type jsonAppender interface {
+	AppendJSON(b []byte) ([]byte, error)
+}
+
+// bodyBuffers keep the buffers of answers between requests.
+var bodyBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
+// encodeJSON writes v and a newline as encoding/json does without HTML
+// escaping (JSON is served with nosniff: there is no HTML context to guard).
+// Records and pages of records write themselves, without reflection; other
+// values go through encoding/json.
+func encodeJSON(w io.Writer, v any) error {
+	buf := bodyBuffers.Get().(*[]byte)
+	defer func() {
+		if cap(*buf) <= 1<<20 { // a page of 500 events; keep no larger ones
+			bodyBuffers.Put(buf)
+		}
+	}()
+	var (
+		b   []byte
+		err error
+	)
+	switch v := v.(type) {
+	case jsonAppender:
+		b, err = v.AppendJSON((*buf)[:0])
+	case Page[crm.Client]:
+		b, err = appendPage((*buf)[:0], v)
+	case Page[crm.Contract]:
+		b, err = appendPage((*buf)[:0], v)
+	case Page[crm.Event]:
+		b, err = appendPage((*buf)[:0], v)
+	case Page[crm.Employee]:
+		b, err = appendPage((*buf)[:0], v)
+	default:
+		enc := json.NewEncoder(w)
+		enc.SetEscapeHTML(false)
+		return enc.Encode(v)
+	}
+	if err != nil {
+		return err
+	}
+	b = append(b, '\n')
+	*buf = b
+	_, err = w.Write(b)
+	return err
+}
+
+// appendPage writes a page as encoding/json writes Page[T].
+func appendPage[T jsonAppender](b []byte, p Page[T]) ([]byte, error) {
+	b = append(b, `{"items":`...)
+	if p.Items == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i, item := range p.Items {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			var err error
+			if b, err = item.AppendJSON(b); err != nil {
+				return nil, err
+			}
+		}
+		b = append(b, ']')
+	}
+	b = append(b, `,"next":`...)
+	if p.Next == nil {
+		b = append(b, "null"...)
+	} else {
+		b = crm.AppendJSONString(b, *p.Next)
+	}
+	return append(b, '}'), nil
 }
 
 // resource is what the transport needs of a resource: where it lives and its

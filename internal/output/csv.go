@@ -247,11 +247,26 @@ func allDigits(s string) bool {
 type jsonEncoder struct {
 	buf bytes.Buffer
 	enc *json.Encoder
+	raw []byte // the last record that wrote itself
+}
+
+// jsonAppender is a record that writes its own JSON, as encoding/json
+// would and faster (crm.Client's AppendJSON).
+type jsonAppender interface {
+	AppendJSON(b []byte) ([]byte, error)
 }
 
 // encode returns the compact JSON of v, without a trailing newline. The
 // bytes are valid until the next call.
 func (e *jsonEncoder) encode(v any) ([]byte, error) {
+	if a, ok := v.(jsonAppender); ok {
+		b, err := a.AppendJSON(e.raw[:0])
+		if err != nil {
+			return nil, err
+		}
+		e.raw = b
+		return b, nil
+	}
 	if e.enc == nil {
 		e.enc = json.NewEncoder(&e.buf)
 		e.enc.SetEscapeHTML(false)
