@@ -255,7 +255,7 @@ func fiStartServe(t testing.TB, dir string, env []string) *fiServer {
 	t.Cleanup(func() {
 		s.kill()
 		if t.Failed() {
-			t.Logf("epicevents serve said:\n%s", fiTail(s.logs.String(), 60))
+			t.Logf("epicevents serve said:\n%s\nits errors, by cause:\n%s", fiTail(s.logs.String(), 60), fiErrorCauses(s.logs.String()))
 		}
 	})
 	select {
@@ -721,4 +721,39 @@ func fiCheckConsistent(t testing.TB, db *sql.DB, engine string) {
 			t.Errorf("%s: %v", c.what, got)
 		}
 	}
+}
+
+// fiErrorCauses summarizes serve's error log lines: one line per message and
+// cause, with how many and when the first and last were logged, so that a
+// failure's cause is found among thousands of lines.
+func fiErrorCauses(logs string) string {
+	type group struct {
+		n           int
+		first, last string
+	}
+	groups := map[string]*group{}
+	var order []string
+	for _, line := range strings.Split(logs, "\n") {
+		var l struct {
+			Time, Level, Msg, Cause, Err, Route string
+		}
+		if json.Unmarshal([]byte(line), &l) != nil || (l.Level != "ERROR" && l.Level != "WARN") {
+			continue
+		}
+		key := l.Level + " " + l.Msg + " " + l.Route + ": " + l.Cause + l.Err
+		g := groups[key]
+		if g == nil {
+			g = &group{first: l.Time}
+			groups[key] = g
+			order = append(order, key)
+		}
+		g.n++
+		g.last = l.Time
+	}
+	var b strings.Builder
+	for _, k := range order {
+		g := groups[k]
+		fmt.Fprintf(&b, "  %d× %s (%s … %s)\n", g.n, k, g.first, g.last)
+	}
+	return b.String()
 }
