@@ -45,7 +45,7 @@ else
     plus=
     searchq() { # text, extra condition: the MATERIALIZED CTE of clients.go
         local s=$1 extra=${2:-}
-        echo "WITH m AS MATERIALIZED (SELECT c.id FROM clients c WHERE (c.first_name || ' ' || c.last_name || ' ' || c.email || ' ' || coalesce(c.company_name, '')) ILIKE '%$s%' ESCAPE '\\' AND (c.first_name ILIKE '%$s%' ESCAPE '\\' OR c.last_name ILIKE '%$s%' ESCAPE '\\' OR c.email ILIKE '%$s%' ESCAPE '\\' OR c.company_name ILIKE '%$s%' ESCAPE '\\')) $CLIENT WHERE ${extra}c.id IN (SELECT id FROM m) $NAMES"
+        echo "WITH m AS MATERIALIZED (SELECT c.* FROM clients c WHERE (c.first_name || ' ' || c.last_name || ' ' || c.email || ' ' || coalesce(c.company_name, '')) ILIKE '%$s%' ESCAPE '\\' AND (c.first_name ILIKE '%$s%' ESCAPE '\\' OR c.last_name ILIKE '%$s%' ESCAPE '\\' OR c.email ILIKE '%$s%' ESCAPE '\\' OR c.company_name ILIKE '%$s%' ESCAPE '\\')) ${CLIENT/FROM clients c/FROM m c}${extra:+ WHERE ${extra% AND }} $NAMES"
     }
     run() { printf '\n### %s\n\n```\n' "$1"; psql -X -q -At "$target" -c "EXPLAIN (ANALYZE, COSTS OFF) $2"; printf '```\n'; }
 fi
