@@ -95,7 +95,7 @@ it over safely: they keep it, or a manager resets it with set-password.`,
 		RunE: run(func(ctx context.Context, _ []string) error {
 			return a.withAPI(ctx, func(api crm.API, sctx context.Context) error {
 				in.Role = crm.Role(role)
-				pw, err := a.newSecret("Password for the new employee (15 characters or more): ", fromStdin)
+				pw, err := a.newSecret("Password for the new employee (15 characters or more): ", "password", fromStdin)
 				if err != nil {
 					return err
 				}
@@ -179,7 +179,7 @@ anything else. To change your own password, use ` + "`epicevents passwd`" + `.`,
 				return err
 			}
 			return a.withAPI(ctx, func(api crm.API, sctx context.Context) error {
-				pw, err := a.newSecret("Temporary password (15 characters or more): ", fromStdin)
+				pw, err := a.newSecret("Temporary password (15 characters or more): ", "password", fromStdin)
 				if err != nil {
 					return err
 				}

@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/epicevents/epicevents/internal/auth"
 	"github.com/epicevents/epicevents/internal/crm"
 )
 
@@ -51,11 +52,17 @@ func (a *App) secret(prompt string, fromStdin bool) (string, error) {
 	return string(b), nil
 }
 
-// newSecret asks for a new password twice on a terminal.
-func (a *App) newSecret(prompt string, fromStdin bool) (string, error) {
+// newSecret asks for a new password twice on a terminal. A password the
+// policy refuses (crm.CheckPassword, which the service applies again with the
+// employee's email) is refused before it is asked a second time; field names
+// it in that error as the service would.
+func (a *App) newSecret(prompt, field string, fromStdin bool) (string, error) {
 	pw, err := a.secret(prompt, fromStdin)
 	if err != nil || fromStdin {
 		return pw, err
+	}
+	if err := crm.CheckPassword(field, pw, "", auth.IsCommonPassword); err != nil {
+		return "", err
 	}
 	again, err := a.secret("Repeat it: ", false)
 	if err != nil {

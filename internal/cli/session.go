@@ -74,7 +74,7 @@ func (a *App) runInit(ctx context.Context, o *initOptions) error {
 			return err
 		}
 	}
-	pw, err := a.newSecret("Password (15 characters or more): ", o.passwordStdin)
+	pw, err := a.newSecret("Password (15 characters or more): ", "password", o.passwordStdin)
 	if err != nil {
 		return err
 	}
@@ -339,7 +339,7 @@ other sessions end; this one goes on.`,
 			if err != nil {
 				return err
 			}
-			next, err := a.newSecret("New password (15 characters or more): ", fromStdin)
+			next, err := a.newSecret("New password (15 characters or more): ", "new_password", fromStdin)
 			if err != nil {
 				return err
 			}
