@@ -110,6 +110,16 @@ func cmdFlags(ctx context.Context) *pflag.FlagSet {
 	return ctx.Value(flagsKey{}).(*pflag.FlagSet)
 }
 
+// flagError is a flag the command does not know or could not parse; its
+// usage is that of the command.
+type flagError struct {
+	err     error
+	command string // such as "epicevents events update"
+}
+
+func (e flagError) Error() string { return e.err.Error() }
+func (e flagError) Unwrap() error { return e.err }
+
 // report prints err as one sentence on stderr and returns its exit code.
 func (a *App) report(err error) int {
 	if err == nil {
@@ -117,7 +127,12 @@ func (a *App) report(err error) int {
 	}
 	var re runError
 	if !errors.As(err, &re) {
-		fmt.Fprintf(a.stderr, "error: %s\nRun `epicevents --help` for usage.\n", err)
+		help := "epicevents"
+		var fe flagError
+		if errors.As(err, &fe) {
+			help = fe.command // the command whose flag was wrong
+		}
+		fmt.Fprintf(a.stderr, "error: %s\nRun `%s --help` for usage.\n", err, help)
 		return ExitUsage
 	}
 	e, ok := crm.AsError(err)
@@ -179,7 +194,7 @@ EPICEVENTS_SERVER. This machine then needs no database and no signing key.
 			return a.refuseRemote(cmd)
 		},
 	}
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return err })
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return flagError{err, c.CommandPath()} })
 	pf := root.PersistentFlags()
 	pf.StringVarP(&a.outputFlag, "output", "o", "table", "output format: table, json or csv")
 	pf.BoolVar(&a.debug, "debug", false, "log details (never secrets) to stderr")

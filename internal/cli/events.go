@@ -188,7 +188,8 @@ func (a *App) eventsUpdateCmd() *cobra.Command {
 		Short: "Change an event (MANAGEMENT, or SUPPORT for their events)",
 		Long: `update changes only the fields given. SUPPORT may change the start, end,
 location, attendees and notes of the events assigned to them; MANAGEMENT may
-also rename an event.`,
+also rename an event. The support contact is set by ` + "`events assign`" + ` and
+cleared by ` + "`events unassign`" + `.`,
 		Example: "  epicevents events update 109 --attendees 80 --notes \"DJ booked\"",
 		Args:    exactArgs(1),
 		RunE: run(func(ctx context.Context, args []string) error {
