@@ -3,13 +3,10 @@ package crm_test
 import (
 	"context"
 	"fmt"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/epicevents/epicevents/internal/auth"
 	"github.com/epicevents/epicevents/internal/crm"
-	"github.com/epicevents/epicevents/internal/demo"
 	"github.com/epicevents/epicevents/internal/testdb"
 )
 
@@ -91,28 +88,6 @@ func BenchmarkService(b *testing.B) {
 // context logged in as Bill Boquet (SALES).
 func benchWorld(b *testing.B, engine string) (*crm.Service, context.Context) {
 	b.Helper()
-	store := testdb.Open(b, engine)
-	// Cheap argon2 parameters: logins are not what is measured here.
-	hasher := auth.NewHasher(auth.Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32})
-	jwt, err := auth.NewJWT([][]byte{[]byte(strings.Repeat("k", 32))}, 15*time.Minute, time.Now)
-	if err != nil {
-		b.Fatal(err)
-	}
-	svc := crm.NewService(crm.Deps{Store: store, Hasher: hasher, Tokens: jwt, Refresh: auth.RefreshTokens{},
-		IsCommonPassword: auth.IsCommonPassword})
-	ctx := context.Background()
-	if _, err := svc.Bootstrap(ctx, crm.NewEmployee{FirstName: "Ada", LastName: "Lovelace",
-		Email: "ada@epicevents.example", Password: pw}); err != nil {
-		b.Fatal(err)
-	}
-	res, err := demo.Load(ctx, store, hasher, demo.Options{Clients: benchClients, Seed: 1})
-	if err != nil {
-		b.Fatal(err)
-	}
-	bill := res.Employees[0]
-	tokens, err := svc.Login(ctx, bill.Email, bill.Password)
-	if err != nil {
-		b.Fatal(err)
-	}
-	return svc, crm.WithAccessToken(ctx, tokens.AccessToken)
+	w := testdb.NewDemoWorld(b, engine, benchClients)
+	return w.Service, crm.WithAccessToken(context.Background(), w.Token)
 }

@@ -1,18 +1,14 @@
 package httpapi
 
 import (
-	"context"
 	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/epicevents/epicevents/internal/auth"
 	"github.com/epicevents/epicevents/internal/crm"
-	"github.com/epicevents/epicevents/internal/demo"
 	"github.com/epicevents/epicevents/internal/testdb"
 )
 
@@ -79,33 +75,11 @@ func BenchmarkServer(b *testing.B) {
 // token of Bill Boquet (SALES).
 func benchServer(b *testing.B, engine string) (http.Handler, string) {
 	b.Helper()
-	db := testdb.Open(b, engine)
-	// Cheap argon2 parameters: logins are not what is measured here.
-	hasher := auth.NewHasher(auth.Params{Memory: 64, Iterations: 1, Parallelism: 1, SaltLen: 16, KeyLen: 32})
-	jwt, err := auth.NewJWT([][]byte{[]byte(strings.Repeat("k", 32))}, time.Hour, time.Now)
-	if err != nil {
-		b.Fatal(err)
-	}
-	svc := crm.NewService(crm.Deps{Store: db, Hasher: hasher, Tokens: jwt, Refresh: auth.RefreshTokens{},
-		IsCommonPassword: auth.IsCommonPassword})
-	ctx := context.Background()
-	if _, err := svc.Bootstrap(ctx, crm.NewEmployee{FirstName: "Ada", LastName: "Lovelace",
-		Email: "ada@epicevents.example", Password: srvPassword}); err != nil {
-		b.Fatal(err)
-	}
-	res, err := demo.Load(ctx, db, hasher, demo.Options{Clients: benchClients, Seed: 1})
-	if err != nil {
-		b.Fatal(err)
-	}
-	bill := res.Employees[0]
-	tokens, err := svc.Login(ctx, bill.Email, bill.Password)
-	if err != nil {
-		b.Fatal(err)
-	}
+	w := testdb.NewDemoWorld(b, engine, benchClients)
 	// The request log line as serve writes it, to nowhere.
-	srv := NewServer(svc, ServerOptions{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)),
-		Ready: db.Ping, DBStats: db.SQL().Stats})
-	return srv.Handler(), tokens.AccessToken
+	srv := NewServer(w.Service, ServerOptions{Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)),
+		Ready: w.DB.Ping, DBStats: w.DB.SQL().Stats})
+	return srv.Handler(), w.Token
 }
 
 // BenchmarkEncodePage measures writeResource alone for a page of 100 rows
