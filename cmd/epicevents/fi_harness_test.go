@@ -459,9 +459,13 @@ func fiStartCluster(t testing.TB) *fiPG {
 	if err != nil {
 		t.Fatalf("initdb: %v\n%s", err, out)
 	}
-	// A port of its own, well away from the shared server's 5432.
+	// A port of its own, well away from the shared server's 5432, and below
+	// Linux's ephemeral range (32768–60999): the tests stop the cluster and
+	// start it again on the same port, and while it is down any outgoing
+	// connection of the machine may be given a free ephemeral port as its
+	// own (it happened once: "could not bind … Address already in use").
 	for range 50 {
-		port := 55000 + rand.IntN(5000)
+		port := 20000 + rand.IntN(10000)
 		if ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port)); err == nil {
 			ln.Close()
 			p.port = port
