@@ -71,11 +71,7 @@ func (e Event) AppendJSON(b []byte) ([]byte, error) {
 	if b, err = appendTime(append(b, `,"end":`...), e.End); err != nil {
 		return nil, err
 	}
-	if e.SupportContactID == nil {
-		b = append(b, `,"support_contact_id":null`...)
-	} else {
-		b = appendInt(append(b, `,"support_contact_id":`...), *e.SupportContactID)
-	}
+	b = appendOptInt(append(b, `,"support_contact_id":`...), e.SupportContactID)
 	b = appendOptString(append(b, `,"support_contact_name":`...), e.SupportContactName)
 	b = appendString(append(b, `,"location":`...), e.Location)
 	b = strconv.AppendInt(append(b, `,"attendees":`...), int64(e.Attendees), 10)
@@ -117,6 +113,13 @@ func appendTime(b []byte, t time.Time) ([]byte, error) {
 		return nil, err
 	}
 	return append(b, '"'), nil
+}
+
+func appendOptInt(b []byte, v *int64) []byte {
+	if v == nil {
+		return append(b, "null"...)
+	}
+	return appendInt(b, *v)
 }
 
 func appendOptTime(b []byte, t *time.Time) ([]byte, error) {
