@@ -73,6 +73,17 @@ func (a *App) withAPI(ctx context.Context, fn func(crm.API, context.Context) err
 	return a.forget(fn(api, sctx))
 }
 
+// mayEver refuses, before anything is asked, what the logged-in employee's
+// role may never do: nobody types a password twice to be told they may not
+// use it. The service checks the permission again when the request comes.
+func mayEver(ctx context.Context, api crm.API, act crm.Action) error {
+	me, err := api.Me(ctx)
+	if err != nil {
+		return err
+	}
+	return crm.MayEver(me.Role, act)
+}
+
 func (a *App) employeesShowCmd() *cobra.Command {
 	return showCmd(a, "employee", crm.API.GetEmployee, views.employee)
 }
@@ -95,6 +106,9 @@ it over safely: they keep it, or a manager resets it with set-password.`,
 		RunE: run(func(ctx context.Context, _ []string) error {
 			return a.withAPI(ctx, func(api crm.API, sctx context.Context) error {
 				in.Role = crm.Role(role)
+				if err := mayEver(sctx, api, crm.ActManageEmployees); err != nil {
+					return err
+				}
 				pw, err := a.newSecret("Password for the new employee (15 characters or more): ", "password", fromStdin)
 				if err != nil {
 					return err
@@ -179,6 +193,9 @@ anything else. To change your own password, use ` + "`epicevents passwd`" + `.`,
 				return err
 			}
 			return a.withAPI(ctx, func(api crm.API, sctx context.Context) error {
+				if err := mayEver(sctx, api, crm.ActManageEmployees); err != nil {
+					return err
+				}
 				pw, err := a.newSecret("Temporary password (15 characters or more): ", "password", fromStdin)
 				if err != nil {
 					return err
@@ -313,7 +330,7 @@ their logins, failed logins and logouts), client, contract, event, and session
 			})
 		}),
 	}
-	list.Flags().StringVar(&entity, "entity", "", "only entries about this kind of entity (employee, client, contract, event, session)")
+	list.Flags().StringVar(&entity, "entity", "", "only entries about this kind of entity (employee, client, contract, event, session, demo)")
 	list.Flags().StringVar(&entityID, "id", "", "only entries about the entity with this id")
 	list.Flags().StringVar(&actor, "actor", "", "only entries made by this employee id")
 	lf.bind(list)

@@ -40,6 +40,15 @@ func TestPermissionMatrix(t *testing.T) {
 					t.Errorf("Allowed(%s, %s, owner=%v) = %v, want %v", r, a, owner, got, exp)
 				}
 			}
+			// MayEver refuses exactly what the role may not do even as owner,
+			// with the service's own refusal.
+			err := MayEver(r, a)
+			if c.owner != (err == nil) {
+				t.Errorf("MayEver(%s, %s) = %v, want allowed=%v", r, a, err, c.owner)
+			}
+			if e, ok := err.(*Error); err != nil && (!ok || e.Code != CodeForbidden) {
+				t.Errorf("MayEver(%s, %s) = %#v, want a forbidden *Error", r, a, err)
+			}
 		}
 	}
 	for _, owner := range []bool{true, false} {

@@ -215,8 +215,8 @@ func (s *Service) authorize(ctx context.Context, a Action) (Actor, error) {
 	if err != nil {
 		return Actor{}, err
 	}
-	if !RoleMayEver(actor.Role, a) {
-		return Actor{}, forbidden(actor.Role, a)
+	if err := MayEver(actor.Role, a); err != nil {
+		return Actor{}, err
 	}
 	return actor, nil
 }
