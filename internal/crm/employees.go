@@ -9,8 +9,8 @@ import (
 
 // AuditEntities are the kinds of entity the audit trail speaks of. Logins,
 // failed logins and logouts are about an employee; the reuse of a refresh
-// token is about a session.
-var AuditEntities = []string{"employee", "client", "contract", "event", "session"}
+// token is about a session; `epicevents demo` records its load under demo.
+var AuditEntities = []string{"employee", "client", "contract", "event", "session", "demo"}
 
 func (s *Service) validateNewEmployee(in NewEmployee) (NewEmployee, error) {
 	var v Validator

@@ -73,7 +73,10 @@ type Bulk struct {
 // recreated from the definitions the database holds, inside the same
 // transaction, so they are checked again over every row and a failure rolls
 // everything back. On PostgreSQL this needs the table owner (the role that
-// runs migrations); another role loads with the indexes in place, and slower.
+// runs migrations); a role that does not own the tables but may use their
+// sequences loads with the indexes in place, and slower. The application role
+// may not use the sequences, and is refused (CodeForbidden) before anything is
+// written.
 // While a large load runs, PostgreSQL readers of those tables wait for it.
 func (db *DB) BulkLoad(ctx context.Context, size BulkSize, fn func(ctx context.Context, b *Bulk) error) (err error) {
 	conn, err := db.pool.Conn(ctx)
@@ -143,7 +146,7 @@ func (b *Bulk) start(ctx context.Context) error {
 				"SELECT greatest(nextval(pg_get_serial_sequence('%[1]s', 'id')), (SELECT coalesce(max(id), 0) + 1 FROM %[1]s))", t),
 			).Scan(&next[i])
 			if err != nil {
-				return translate(err, "reserve ids of", t)
+				return sequenceErr(err, "reserve ids of", t)
 			}
 		}
 	} else {
@@ -192,10 +195,23 @@ func (b *Bulk) finish(ctx context.Context) error {
 		_, err := b.tx.ExecContext(ctx, fmt.Sprintf(
 			"SELECT setval(pg_get_serial_sequence('%s', 'id'), $1)", bulkTables[i]), maxID)
 		if err != nil {
-			return translate(err, "move the ids of", bulkTables[i])
+			return sequenceErr(err, "move the ids of", bulkTables[i])
 		}
 	}
 	return nil
+}
+
+// sequenceErr explains a refused nextval or setval: a load chooses its own
+// ids, so it must draw and move the identity sequences, on which the
+// application role has no privilege (privileges.go); the owner has.
+func sequenceErr(err error, action, table string) error {
+	if denied(err) {
+		return &crm.Error{Code: crm.CodeForbidden, Err: err,
+			Message: "a bulk load chooses the ids of its rows, which the database role of EPICEVENTS_DATABASE_URL " +
+				"may not (the application role has no privilege on the id sequences); run it as the owner role, " +
+				"the one that runs `epicevents migrate`"}
+	}
+	return translate(err, action, table)
 }
 
 // Next returns the first id of each table that a row of this load may take.

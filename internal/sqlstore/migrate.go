@@ -233,8 +233,7 @@ func direction(action string) string {
 // schemaErr translates a failed migration; a refused one (SQLSTATE 42501)
 // gets advice instead of the driver's text.
 func schemaErr(err error, action string) error {
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == insufficientPrivilege {
+	if denied(err) {
 		return &crm.Error{Code: crm.CodeInternal, Err: err, Message: "cannot " + action + " the schema: the database role of EPICEVENTS_DATABASE_URL " +
 			"may not change the schema (the application role owns nothing); run `epicevents migrate " + direction(action) + "` as the owner role"}
 	}

@@ -242,8 +242,7 @@ func (db *DB) GrantAppRole(ctx context.Context, role string) error {
 // grantErr explains a refused GRANT or REVOKE: only the owner of the tables
 // (or a superuser) may run them.
 func grantErr(err error, stmt string) error {
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == insufficientPrivilege {
+	if denied(err) {
 		return &crm.Error{Code: crm.CodeForbidden, Err: err,
 			Message: "only the owner of the tables may grant the application role its privileges; run migrate up --app-role as the owner role"}
 	}
@@ -252,6 +251,13 @@ func grantErr(err error, stmt string) error {
 
 // insufficientPrivilege is PostgreSQL's SQLSTATE for "permission denied".
 const insufficientPrivilege = "42501"
+
+// denied reports whether PostgreSQL refused err's statement for want of a
+// privilege.
+func denied(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == insufficientPrivilege
+}
 
 // UncoveredTables compares the tables of the current PostgreSQL schema with
 // appRoleGrants: missing are tables that no entry covers (the application
