@@ -8,7 +8,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/nyaruka/phonenumbers"
+	"github.com/epicevents/epicevents/internal/phonefmt"
 )
 
 // Field limits of SPEC §2.
@@ -105,26 +105,8 @@ func NormalizePhone(s string) (string, bool) {
 
 // FormatPhone shows a stored phone ("+" and digits) grouped the way
 // libphonenumber formats it when it knows the country's format, as stored
-// otherwise.
-//
-// It asks libphonenumber for the grouping alone, not whether the number is
-// valid: a validity check compiles every number-type pattern of each country
-// met (about 0.5 ms per country, paid again by every CLI process), while the
-// grouping needs only the country's format patterns. When no format pattern
-// fits, libphonenumber writes the country code and the national number
-// ungrouped; the phone is then shown as stored.
-func FormatPhone(p string) string {
-	num, err := phonenumbers.Parse(p, "")
-	if err != nil {
-		return p
-	}
-	f := phonenumbers.Format(num, phonenumbers.INTERNATIONAL)
-	ungrouped := "+" + strconv.Itoa(int(num.GetCountryCode())) + " " + phonenumbers.GetNationalSignificantNumber(num)
-	if f == ungrouped {
-		return p
-	}
-	return f
-}
+// otherwise (internal/phonefmt, generated from the library's metadata).
+func FormatPhone(p string) string { return phonefmt.Format(p) }
 
 func phone(v *Validator, field string, s *string) *string {
 	if s == nil {
