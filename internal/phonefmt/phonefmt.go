@@ -137,12 +137,12 @@ func (c *country) stripNationalPrefix(number string) (string, bool) {
 		return "", false
 	}
 	prefix := re("^(?:" + c.nationalPrefix + ")")
-	if !prefix.MatchString(number) {
+	groups := prefix.FindStringSubmatchIndex(number)
+	if groups == nil {
 		return "", false
 	}
 	national := re("^(?:" + c.nationalNumber + ")$")
 	viable := national.MatchString(number)
-	groups := prefix.FindStringSubmatchIndex(number)
 	n := len(groups)/2 - 1 // capturing groups
 	if c.transform == "" || groups[n*2] < 0 {
 		if viable && !national.MatchString(number[groups[1]:]) {
