@@ -542,3 +542,26 @@ func TestAppRoleCannotMigrate(t *testing.T) {
 		t.Errorf("CountEmployees as the application role after the grants: %v", err)
 	}
 }
+
+// TestAppRolePurgeUngranted: an application role granted before the purge
+// existed (an upgrade without --app-role) gets advice, not a driver error.
+func TestAppRolePurgeUngranted(t *testing.T) {
+	d := testdb.AppRole(t)
+	ctx := context.Background()
+	owner := openAs(t, d.OwnerURL)
+	if _, err := owner.SQL().ExecContext(ctx, "REVOKE DELETE ON sessions FROM "+d.App); err != nil {
+		t.Fatal(err)
+	}
+	app := openAs(t, d.AppURL)
+	now := time.Now()
+	_, err := app.DeleteExpired(ctx, crm.Expiry{FailuresBefore: now, Now: now, IdleBefore: now})
+	if e, ok := crm.AsError(err); !ok || !strings.Contains(e.Message, "run `epicevents migrate up --app-role NAME`") {
+		t.Fatalf("DeleteExpired without DELETE on sessions = %v", err)
+	}
+	if err := owner.GrantAppRole(ctx, d.App); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.DeleteExpired(ctx, crm.Expiry{FailuresBefore: now, Now: now, IdleBefore: now}); err != nil {
+		t.Fatalf("DeleteExpired once granted again: %v", err)
+	}
+}

@@ -175,6 +175,12 @@ func (q *queries) DeleteExpired(ctx context.Context, e crm.Expiry) (crm.Purged, 
 		}
 		return nil
 	})
+	if denied(err) {
+		// A role granted before the purge existed (an upgrade without
+		// --app-role): say what fixes it.
+		return crm.Purged{}, &crm.Error{Code: crm.CodeInternal, Err: err,
+			Message: "the database role may not delete expired sessions and login failures; as the owner role, run `epicevents migrate up --app-role NAME` to grant the application role its privileges"}
+	}
 	if err != nil {
 		return crm.Purged{}, err
 	}
