@@ -157,6 +157,12 @@ func TestLoginRacingCredentialChange(t *testing.T) {
 				if n := w.liveSessions(kate.ID); n != c.live {
 					t.Fatalf("after a login racing the %s: %d live sessions, want %d", c.name, n, c.live)
 				}
+				// The session opened before the change ended with it: its
+				// access token and its refresh token are refused.
+				_, err = w.svc.Me(kctx)
+				wantCode(t, err, crm.CodeUnauthenticated)
+				_, err = w.svc.Refresh(ctx, tok.RefreshToken)
+				wantCode(t, err, crm.CodeUnauthenticated)
 			})
 		})
 	}
