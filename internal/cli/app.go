@@ -47,6 +47,10 @@ type App struct {
 	db     *sqlstore.DB
 	svc    *crm.Service
 
+	// serving is set by serve, whose timer purges expired sessions and
+	// login failures; otherwise every login does.
+	serving bool
+
 	// api is what employee commands talk to, chosen once per run by
 	// backend(): the service over the database (local mode) or the HTTP
 	// client of the server (remote mode, when server is set).
@@ -293,7 +297,7 @@ func (a *App) service(ctx context.Context) (*crm.Service, error) {
 		return nil, &crm.Error{Code: crm.CodeInternal, Message: fmt.Sprintf(
 			"the database schema (version %d) is newer than this program knows (%d); upgrade epicevents", current, latest)}
 	}
-	a.svc, err = newService(ctx, db, a.cfg, a.reporter)
+	a.svc, err = newService(ctx, db, a.cfg, a.reporter, a.serving)
 	return a.svc, err
 }
 

@@ -24,7 +24,8 @@ import (
 // (the default is twice) cut the server's CPU per request by about a fifth
 // under load (BENCHMARKS.md), and the soft memory limit makes collections
 // more frequent as the heap nears it, so that the process stays well under
-// the 100 MB of SPEC §9 (without it, that setting alone peaked at 134 MiB).
+// the server's 100 MB memory target (without it, that setting alone peaked
+// at 134 MiB).
 const (
 	serveGCPercent   = 400
 	serveMemoryLimit = 64 << 20
@@ -54,7 +55,7 @@ func (a *App) serveCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the HTTP API server",
-		Long: `serve runs the JSON API of SPEC §5 on --addr, so that employees' machines
+		Long: `serve runs the JSON API (docs/api.md) on --addr, so that employees' machines
 use the CRM with ` + "`--server URL`" + ` and never hold database credentials or signing
 keys. It reads EPICEVENTS_DATABASE_URL and the other settings from the
 environment and from a .env file in the current folder, and refuses to start on
@@ -100,6 +101,7 @@ func (a *App) runServe(ctx context.Context, o *serveOptions) error {
 	// service refuses an empty database (run init) and a schema behind
 	// (run migrate up), so a stale binary never serves a newer schema or
 	// the reverse.
+	a.serving = true
 	svc, err := a.service(ctx)
 	if err != nil {
 		return err
@@ -157,6 +159,14 @@ func (a *App) runServe(ctx context.Context, o *serveOptions) error {
 	// for scripts that wait for the server to be up.
 	fmt.Fprintf(a.stderr, "listening on %s://%s\n", scheme, ln.Addr())
 
+	purgeCtx, stopPurge := context.WithCancel(ctx)
+	purged := make(chan struct{})
+	go func() {
+		defer close(purged)
+		purgeEvery(purgeCtx, svc, log, purgeInterval)
+	}()
+	defer func() { stopPurge(); <-purged }()
+
 	served := make(chan error, 1)
 	go func() {
 		if tlsConfig != nil {
@@ -188,8 +198,42 @@ func (a *App) runServe(ctx context.Context, o *serveOptions) error {
 	return nil
 }
 
+// purgeInterval is how often serve deletes what is kept no longer than
+// needed (throttle records past their window, sessions that ended, with their
+// refresh tokens): well within the ten minutes promised in docs/security.md.
+const purgeInterval = 5 * time.Minute
+
+// purger is what purgeEvery needs of the service.
+type purger interface {
+	Purge(ctx context.Context) (crm.Purged, error)
+}
+
+// purgeEvery purges at once, then every interval until ctx ends. A failure
+// is logged, never fatal: the next tick tries again, and serving goes on.
+func purgeEvery(ctx context.Context, p purger, log *slog.Logger, interval time.Duration) {
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		n, err := p.Purge(ctx)
+		switch {
+		case ctx.Err() != nil:
+			return
+		case err != nil:
+			log.Warn("purge of expired sessions and login failures failed; retrying at the next interval",
+				"err", err.Error(), "interval", interval.String())
+		case n != crm.Purged{}:
+			log.Info("purged expired data", "sessions", n.Sessions, "login_failures", n.LoginFailures)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
 // warnPrivileges warns loudly when serve connects to PostgreSQL with more
-// rights than it needs (SPEC §6): as a superuser, or as the role that owns
+// rights than it needs: as a superuser, or as the role that owns
 // the tables. Either one could alter or drop the schema, or rewrite the
 // audit trail, through any flaw of the server.
 func warnPrivileges(ctx context.Context, log *slog.Logger, db *sqlstore.DB) error {

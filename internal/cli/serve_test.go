@@ -145,6 +145,14 @@ func TestServe(t *testing.T) {
 		t.Fatalf("migrate up: exit %d: %s", code, stderr)
 	}
 
+	// A session that ended (logout) before serve starts: serve's first
+	// purge deletes it.
+	for _, args := range [][]string{{"login", "--email", "ada@epic.example", "--password-stdin"}, {"logout"}} {
+		if code, stderr := runCLI(t, env, servePassword+"\n", args...); code != 0 {
+			t.Fatalf("%s: exit %d: %s", args[0], code, stderr)
+		}
+	}
+
 	base, logs, stop := startServe(t, env)
 	resp, err := http.Get(base + "/healthz")
 	if err != nil {
@@ -167,7 +175,8 @@ func TestServe(t *testing.T) {
 		t.Fatalf("serve exited %d after the stop: %s", code, logs.String())
 	}
 	out := logs.String()
-	for _, want := range []string{`"level":"WARN"`, "EPICEVENTS_JWT_SECRET is not set", `"route":"POST /api/v1/auth/login"`, `"msg":"stopped"`} {
+	for _, want := range []string{`"level":"WARN"`, "EPICEVENTS_JWT_SECRET is not set", `"route":"POST /api/v1/auth/login"`, `"msg":"stopped"`,
+		`"msg":"purged expired data","sessions":1,"login_failures":0`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("serve's stderr lacks %q:\n%s", want, out)
 		}

@@ -49,8 +49,9 @@ func signingKeys(ctx context.Context, store crm.Store, cfg config.Config) (keys 
 // newService builds the service over store with the configuration's keys and
 // tunables. It is the one place that knows the concrete implementations.
 // notifier hears of employee changes and signatures (Sentry); it may be a nil
-// *telemetry.Reporter, which does nothing.
-func newService(ctx context.Context, store crm.Store, cfg config.Config, notifier crm.Notifier) (*crm.Service, error) {
+// *telemetry.Reporter, which does nothing. Unless serving (where a timer
+// does it), every login purges what is kept no longer than needed.
+func newService(ctx context.Context, store crm.Store, cfg config.Config, notifier crm.Notifier, serving bool) (*crm.Service, error) {
 	keys, _, err := signingKeys(ctx, store, cfg)
 	if err != nil {
 		return nil, err
@@ -69,7 +70,9 @@ func newService(ctx context.Context, store crm.Store, cfg config.Config, notifie
 		Config: crm.Config{
 			AccessTTL: cfg.AccessTTL, SessionTTL: cfg.SessionTTL, SessionIdle: cfg.SessionIdle,
 			ThrottleMax: cfg.Throttle.Max, ThrottleWindow: cfg.Throttle.Window,
+			AccountThrottleMax: cfg.AccountThrottle.Max, AccountThrottleWindow: cfg.AccountThrottle.Window,
 			IPThrottleMax: cfg.IPThrottle.Max, IPThrottleWindow: cfg.IPThrottle.Window,
+			PurgeAtLogin: !serving,
 		},
 	}), nil
 }

@@ -34,6 +34,11 @@ type Config struct {
 	SentryDSN     string
 	SentryEnv     string
 	SentryRelease string
+
+	// Failed password checks allowed: Throttle per account and client
+	// address (per account in local mode), AccountThrottle per account
+	// across addresses, IPThrottle per address across accounts.
+	AccountThrottle Rate
 }
 
 // Rate is an allowance of events per window, written "5/15m".
@@ -123,6 +128,7 @@ func Load(env Env) (Config, error) {
 		def  string
 	}{
 		{"EPICEVENTS_LOGIN_THROTTLE", &c.Throttle, "5/15m"},
+		{"EPICEVENTS_LOGIN_ACCOUNT_THROTTLE", &c.AccountThrottle, "50/15m"},
 		{"EPICEVENTS_LOGIN_IP_THROTTLE", &c.IPThrottle, "50/15m"},
 	}
 	for _, r := range rates {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"reflect"
+	"sync"
 	"time"
 )
 
@@ -34,15 +35,25 @@ type Notifier interface {
 	Notify(ctx context.Context, action string, actorID, entityID int64)
 }
 
-// Config holds the service's tunables; zero values take the SPEC's defaults.
+// Config holds the service's tunables; zero values take the product's
+// defaults.
 type Config struct {
-	AccessTTL        time.Duration // default 15m
-	SessionTTL       time.Duration // absolute, default 12h
-	SessionIdle      time.Duration // default 30m
-	ThrottleMax      int           // failures per account per window, default 5
-	ThrottleWindow   time.Duration // default 15m
-	IPThrottleMax    int           // failures per client address per window, default 50
-	IPThrottleWindow time.Duration // default 15m
+	AccessTTL   time.Duration // default 15m
+	SessionTTL  time.Duration // absolute, default 12h
+	SessionIdle time.Duration // default 30m
+	// Failed password checks allowed in a window: per account and client
+	// address (per account alone in local mode), default 5/15m; per account
+	// across all addresses, default 50/15m; per address across all
+	// accounts, default 50/15m.
+	ThrottleMax           int
+	ThrottleWindow        time.Duration
+	AccountThrottleMax    int
+	AccountThrottleWindow time.Duration
+	IPThrottleMax         int
+	IPThrottleWindow      time.Duration
+	// PurgeAtLogin makes every login delete what is kept no longer than
+	// needed (see Purge): local mode, where no server runs it on a timer.
+	PurgeAtLogin bool
 }
 
 func (c *Config) defaults() {
@@ -51,17 +62,20 @@ func (c *Config) defaults() {
 			*d = v
 		}
 	}
+	setN := func(n *int, v int) {
+		if *n <= 0 {
+			*n = v
+		}
+	}
 	set(&c.AccessTTL, 15*time.Minute)
 	set(&c.SessionTTL, 12*time.Hour)
 	set(&c.SessionIdle, 30*time.Minute)
 	set(&c.ThrottleWindow, 15*time.Minute)
+	set(&c.AccountThrottleWindow, 15*time.Minute)
 	set(&c.IPThrottleWindow, 15*time.Minute)
-	if c.ThrottleMax <= 0 {
-		c.ThrottleMax = 5
-	}
-	if c.IPThrottleMax <= 0 {
-		c.IPThrottleMax = 50
-	}
+	setN(&c.ThrottleMax, 5)
+	setN(&c.AccountThrottleMax, 50)
+	setN(&c.IPThrottleMax, 50)
 }
 
 // Deps are what the service is built from.
@@ -88,6 +102,9 @@ type Service struct {
 	notifier Notifier
 	clock    func() time.Time
 	cfg      Config
+
+	keyMu       sync.Mutex
+	throttleKey []byte // see throttleMAC; loaded on first use
 }
 
 // NewService builds a Service.
@@ -229,7 +246,8 @@ func check(actor Actor, a Action, owner bool) error {
 	return forbidden(actor.Role, a)
 }
 
-// actionText says what was refused and who may do it, in the words of SPEC §3.
+// actionText says what was refused and who may do it, in the words of the
+// permission matrix.
 var actionText = map[Action]string{
 	ActManageEmployees:  "manage employees: only MANAGEMENT may",
 	ActCreateClient:     "create clients: only SALES may",
@@ -254,7 +272,8 @@ func forbidden(r Role, a Action) *Error {
 
 // audit writes one audit entry with q, in the caller's transaction.
 func (s *Service) audit(ctx context.Context, q Queries, actor *Actor, action, entity string, id int64, changes map[string]Change) error {
-	e := AuditEntry{At: s.now(), Action: action, Entity: entity, Changes: changes, ClientAddr: clientAddr(ctx)}
+	// The database sets the entry's id and time.
+	e := AuditEntry{Action: action, Entity: entity, Changes: changes, ClientAddr: clientAddr(ctx)}
 	if id != 0 {
 		e.EntityID = &id
 	}

@@ -3,7 +3,6 @@ package crm
 import (
 	"context"
 	"errors"
-	"math"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -44,7 +43,12 @@ func (s *Service) Authenticate(ctx context.Context, accessToken string) (Actor, 
 	// Recording every use would make each read a write; a minute's precision
 	// is plenty for a 30-minute idle timeout.
 	if now.Sub(sess.LastUsedAt) >= time.Minute {
-		if err := s.store.TouchSession(ctx, sess.ID, now); err != nil {
+		err := s.store.TouchSession(ctx, sess.ID, now)
+		if ErrorCode(err) == CodeNotFound {
+			// Purged since it was read: it was at its idle limit.
+			return Actor{}, errSessionExpired
+		}
+		if err != nil {
 			return Actor{}, err
 		}
 	}
@@ -63,54 +67,38 @@ func (s *Service) sessionUsable(sess Session, now time.Time) error {
 
 // Login checks an email and password and opens a session. An unknown email, a
 // wrong password and a deactivated account get the same error in about the
-// same time; repeated failures per account and per client address are
-// throttled for a window, never locked for good.
+// same time; repeated failures are throttled for a window (see throttle.go),
+// never locked for good.
 func (s *Service) Login(ctx context.Context, emailAddr, password string) (Tokens, error) {
 	emailAddr = strings.ToLower(strings.TrimSpace(emailAddr))
-	if len(emailAddr) > MaxEmailLen || !utf8.ValidString(emailAddr) || hasControl(emailAddr, false) {
-		// No employee has such an email, and the database could not even
-		// store it as a throttle key: the usual answer, at the usual cost.
-		s.hasher.VerifyDummy(password)
-		return Tokens{}, errBadLogin
-	}
-	now := s.now()
-	keys := []string{"email:" + emailAddr}
-	limits := []throttle{{s.cfg.ThrottleMax, s.cfg.ThrottleWindow}}
-	if addr := clientAddr(ctx); addr != nil {
-		keys = append(keys, "addr:"+*addr)
-		limits = append(limits, throttle{s.cfg.IPThrottleMax, s.cfg.IPThrottleWindow})
-	}
-	// The attempt counts as a failure from before its password is checked,
-	// and the count and the record are one transaction: parallel guesses
-	// cannot all pass a check made before any of them was recorded.
-	err := s.store.InTx(ctx, func(q Queries) error {
-		for i, k := range keys {
-			if err := s.throttled(ctx, q, k, limits[i], now); err != nil {
-				return err
-			}
-		}
-		for _, k := range keys {
-			if err := q.RecordLoginFailure(ctx, k, now); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	att, err := s.newAttempt(ctx, emailAddr, "failed logins")
 	if err != nil {
 		return Tokens{}, err
 	}
-
-	emp, hash, err := s.store.GetEmployeeByEmail(ctx, emailAddr)
-	var ok, rehash bool
-	switch {
-	case ErrorCode(err) == CodeNotFound:
-		s.hasher.VerifyDummy(password)
-	case err != nil:
+	if err := s.begin(ctx, att, s.cfg.PurgeAtLogin); err != nil {
 		return Tokens{}, err
-	default:
-		ok, rehash, err = s.hasher.Verify(hash, password)
-		if err != nil {
+	}
+
+	var (
+		emp        Employee
+		hash       string
+		ok, rehash bool
+	)
+	if len(emailAddr) > MaxEmailLen || !utf8.ValidString(emailAddr) || hasControl(emailAddr, false) {
+		// No employee has such an email, and PostgreSQL could not even be
+		// asked (it refuses NUL in text): the usual answer, at the usual cost.
+		s.hasher.VerifyDummy(password)
+	} else {
+		emp, hash, err = s.store.GetEmployeeByEmail(ctx, emailAddr)
+		switch {
+		case ErrorCode(err) == CodeNotFound:
+			s.hasher.VerifyDummy(password)
+		case err != nil:
 			return Tokens{}, err
+		default:
+			if ok, rehash, err = s.hasher.Verify(hash, password); err != nil {
+				return Tokens{}, err
+			}
 		}
 	}
 	if !ok || !emp.Active {
@@ -119,52 +107,57 @@ func (s *Service) Login(ctx context.Context, emailAddr, password string) (Tokens
 		}
 		return Tokens{}, errBadLogin
 	}
+	// argon2 is slow: the stronger hash is made before the transaction. It
+	// is an improvement only: without it the login goes on, and the next
+	// one tries again.
+	var newHash string
+	if rehash {
+		newHash, _ = s.hasher.Hash(password)
+	}
 
-	var tokens Tokens
+	var (
+		tokens  Tokens
+		changed bool
+	)
 	err = s.store.InTx(ctx, func(q Queries) error {
-		if rehash {
-			if h, err := s.hasher.Hash(password); err == nil {
-				if err := q.SetPassword(ctx, emp.ID, h, emp.MustChangePassword, now); err != nil {
-					return err
-				}
-			}
+		// The credentials checked must still be the employee's when the
+		// session is opened: a password change or reset, a role change or a
+		// deactivation since the check bumped the version. Reading the row
+		// here locks it until commit (PostgreSQL; SQLite's write lock is
+		// already held), so such a change either committed before this read
+		// and is seen, or waits for this commit and then revokes the new
+		// session with the others.
+		cur, err := q.GetEmployee(ctx, emp.ID)
+		if ErrorCode(err) == CodeNotFound {
+			changed = true
+			return errBadLogin
 		}
-		// The account's slate is wiped; the address keeps its other
-		// failures and forgets this attempt only.
-		if err := q.ClearLoginFailures(ctx, keys[0]); err != nil {
-			return err
-		}
-		for _, k := range keys[1:] {
-			if err := q.RemoveLoginFailure(ctx, k, now); err != nil {
-				return err
-			}
-		}
-		actor := Actor{Employee: emp}
-		tokens, err = s.openSession(ctx, q, emp, now)
 		if err != nil {
 			return err
 		}
-		return s.audit(ctx, q, &actor, "auth.login", "employee", emp.ID, nil)
+		if cur.CredentialVersion != emp.CredentialVersion || !cur.Active {
+			changed = true
+			return errBadLogin
+		}
+		if newHash != "" {
+			if err := q.RehashPassword(ctx, cur.ID, newHash); err != nil {
+				return err
+			}
+		}
+		if err := att.forget(ctx, q); err != nil {
+			return err
+		}
+		if tokens, err = s.openSession(ctx, q, cur, att.at); err != nil {
+			return err
+		}
+		return s.audit(ctx, q, &Actor{Employee: cur}, "auth.login", "employee", cur.ID, nil)
 	})
+	if changed {
+		if err := s.loginFailed(ctx, emp); err != nil {
+			return Tokens{}, err
+		}
+	}
 	return tokens, err
-}
-
-type throttle struct {
-	max    int
-	window time.Duration
-}
-
-func (s *Service) throttled(ctx context.Context, q Queries, key string, t throttle, now time.Time) error {
-	n, oldest, err := q.LoginFailures(ctx, key, now.Add(-t.window))
-	if err != nil {
-		return err
-	}
-	if n < t.max {
-		return nil
-	}
-	retry := max(1, int(math.Ceil(oldest.Add(t.window).Sub(now).Seconds())))
-	return &Error{Code: CodeThrottled, RetryAfter: retry,
-		Message: "too many failed logins; try again in " + (time.Duration(retry) * time.Second).String()}
 }
 
 // loginFailed audits a failed login; the entry names the account only when
@@ -293,23 +286,44 @@ func (s *Service) Me(ctx context.Context) (Employee, error) {
 
 // ChangePassword sets the caller's own password. Every session of theirs ends,
 // and a new one is opened for the caller so that they stay logged in here.
+// The check of the current password counts against the allowances of logins
+// (a session must not be a way around them) and is audited when it fails.
 func (s *Service) ChangePassword(ctx context.Context, current, next string) (Tokens, error) {
 	actor, err := s.session(ctx, true)
 	if err != nil {
+		return Tokens{}, err
+	}
+	// The new password is judged first: that tells nothing of the current
+	// one, and costs no attempt.
+	if err := CheckPassword("new_password", next, actor.Email, s.common); err != nil {
+		return Tokens{}, err
+	}
+	if next == current {
+		return Tokens{}, Invalid("new_password", "must differ from the current password")
+	}
+	att, err := s.newAttempt(ctx, strings.ToLower(actor.Email), "wrong passwords")
+	if err != nil {
+		return Tokens{}, err
+	}
+	if err := s.begin(ctx, att, false); err != nil {
 		return Tokens{}, err
 	}
 	hash, err := s.store.GetPasswordHash(ctx, actor.ID)
 	if err != nil {
 		return Tokens{}, err
 	}
-	if ok, _, err := s.hasher.Verify(hash, current); err != nil || !ok {
-		return Tokens{}, Invalid("current_password", "is not your current password")
-	}
-	if err := CheckPassword("new_password", next, actor.Email, s.common); err != nil {
+	ok, _, err := s.hasher.Verify(hash, current)
+	if err != nil {
 		return Tokens{}, err
 	}
-	if next == current {
-		return Tokens{}, Invalid("new_password", "must differ from the current password")
+	if !ok {
+		err := s.store.InTx(ctx, func(q Queries) error {
+			return s.audit(ctx, q, &actor, "auth.password_check_failed", "employee", actor.ID, nil)
+		})
+		if err != nil {
+			return Tokens{}, err
+		}
+		return Tokens{}, Invalid("current_password", "is not your current password")
 	}
 	newHash, err := s.hasher.Hash(next)
 	if err != nil {
@@ -318,13 +332,25 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string) (Tok
 	now := s.now()
 	var tokens Tokens
 	err = s.store.InTx(ctx, func(q Queries) error {
+		// As at login: the password checked must still be the caller's. A
+		// reset or deactivation since then ended this session too.
+		cur, err := q.GetEmployee(ctx, actor.ID)
+		if err != nil {
+			return err
+		}
+		if cur.CredentialVersion != actor.CredentialVersion {
+			return errSessionEnded
+		}
+		if err := att.forget(ctx, q); err != nil {
+			return err
+		}
 		if err := q.SetPassword(ctx, actor.ID, newHash, false, now); err != nil {
 			return err
 		}
 		if err := q.RevokeEmployeeSessions(ctx, actor.ID, now); err != nil {
 			return err
 		}
-		if tokens, err = s.openSession(ctx, q, actor.Employee, now); err != nil {
+		if tokens, err = s.openSession(ctx, q, cur, now); err != nil {
 			return err
 		}
 		return s.audit(ctx, q, &actor, "employee.password_change", "employee", actor.ID, nil)

@@ -36,10 +36,17 @@ type Queries interface {
 	GetEmployeeByEmail(ctx context.Context, email string) (Employee, string, error)
 	GetPasswordHash(ctx context.Context, id int64) (string, error)
 	ListEmployees(ctx context.Context, f EmployeeFilter, emit Emit[Employee]) (string, error)
-	// UpdateEmployee applies the patch (names, email, role) and sets updated_at.
+	// UpdateEmployee applies the patch (names, email, role) and sets
+	// updated_at; a new role bumps the employee's CredentialVersion.
 	UpdateEmployee(ctx context.Context, id int64, p EmployeePatch, at time.Time) (Employee, error)
+	// SetPassword stores a new password hash and bumps CredentialVersion.
 	SetPassword(ctx context.Context, id int64, hash string, mustChange bool, at time.Time) error
-	// SetActive activates or deactivates; deactivated_at is set to at, or cleared.
+	// RehashPassword replaces the hash with one of the same password made
+	// with stronger parameters: no change of credentials, nor of the row's
+	// version or updated_at.
+	RehashPassword(ctx context.Context, id int64, hash string) error
+	// SetActive activates or deactivates, and bumps CredentialVersion;
+	// deactivated_at is set to at, or cleared.
 	SetActive(ctx context.Context, id int64, active bool, at time.Time) (Employee, error)
 	DeleteEmployee(ctx context.Context, id int64) error
 	// EmployeeRefs counts what references the employee; upcoming events are
@@ -91,24 +98,45 @@ type Queries interface {
 	RevokeSession(ctx context.Context, id int64, at time.Time) error
 	RevokeEmployeeSessions(ctx context.Context, employeeID int64, at time.Time) error
 
-	// Login throttling; key is "email:<lower-case email>" or "addr:<address>".
+	// Login throttling. A key is an opaque keyed hash that the service makes
+	// of what it counts (an account, an address, or both), never the text.
 	RecordLoginFailure(ctx context.Context, key string, at time.Time) error
-	// LoginFailures counts the failures for key at or after since, and returns
-	// the time of the oldest of them. Inside InTx it also queues the
-	// transactions that count the same key, so that a count and the record
-	// that follows it are atomic.
-	LoginFailures(ctx context.Context, key string, since time.Time) (n int, oldest time.Time, err error)
+	// LoginFailures counts the failures n for key recorded after since (a
+	// failure at T counts until T + window, excluded). When n
+	// is allowed or more, freeAt is the time of the failure whose leaving the
+	// window brings the count below allowed (the (n-allowed+1)th oldest);
+	// zero otherwise. Inside InTx it also queues the transactions that count
+	// the same key, so that a count and the record that follows it are atomic.
+	LoginFailures(ctx context.Context, key string, since time.Time, allowed int) (n int, freeAt time.Time, err error)
 	// RemoveLoginFailure forgets one failure recorded for key at at: an
 	// attempt is recorded before its password is checked, and forgotten when
 	// it succeeds.
 	RemoveLoginFailure(ctx context.Context, key string, at time.Time) error
 	ClearLoginFailures(ctx context.Context, key string) error
+	// DeleteExpired deletes what is kept no longer than needed: the login
+	// failures recorded before e.FailuresBefore, and the sessions (with their
+	// refresh tokens) that are revoked, whose absolute expiry is at or before
+	// e.Now, or last used before e.IdleBefore.
+	DeleteExpired(ctx context.Context, e Expiry) (Purged, error)
 
 	// Settings are small named values, such as the generated signing key.
 	// PutSettingIfAbsent stores value unless key exists, and returns the value
 	// that is stored.
 	GetSetting(ctx context.Context, key string) (string, error)
 	PutSettingIfAbsent(ctx context.Context, key, value string) (string, error)
+}
+
+// Expiry says what DeleteExpired deletes.
+type Expiry struct {
+	FailuresBefore time.Time // login failures older than the longest throttle window
+	Now            time.Time // sessions past their absolute expiry
+	IdleBefore     time.Time // sessions unused for longer than the idle timeout
+}
+
+// Purged counts the rows DeleteExpired deleted.
+type Purged struct {
+	LoginFailures int64
+	Sessions      int64 // with their refresh tokens
 }
 
 // EmployeeRefs counts the rows that reference an employee.

@@ -36,6 +36,10 @@ type Employee struct {
 	// MustChangePassword is set by set-password: the employee may only run
 	// passwd and logout until they choose their own password.
 	MustChangePassword bool `json:"-"`
+	// CredentialVersion counts the changes that end the employee's sessions
+	// (password change or reset, role change, deactivation, reactivation):
+	// a login opens a session only while it is the version it checked.
+	CredentialVersion int64 `json:"-"`
 }
 
 // Name is "first last".

@@ -41,7 +41,9 @@ func (d changesDest) Scan(src any) error {
 	return dec.Decode(d.m)
 }
 
-// InsertAudit appends an audit entry; its id is ignored.
+// InsertAudit appends an audit entry. Its id and at are ignored: the
+// database sets both, and on PostgreSQL the application role may not write
+// them (`migrate up --app-role` grants INSERT on the other columns only).
 func (q *queries) InsertAudit(ctx context.Context, a crm.AuditEntry) error {
 	changes := a.Changes
 	if changes == nil {
@@ -51,9 +53,9 @@ func (q *queries) InsertAudit(ctx context.Context, a crm.AuditEntry) error {
 	if err != nil {
 		return fmt.Errorf("sqlstore: encode audit changes: %w", err)
 	}
-	_, err = q.exec(ctx, `INSERT INTO audit_entries (at, actor_id, actor_email, action, entity, entity_id,
-		changes, client_addr) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		a.At, a.ActorID, a.ActorEmail, a.Action, a.Entity, a.EntityID, string(b), a.ClientAddr)
+	_, err = q.exec(ctx, `INSERT INTO audit_entries (actor_id, actor_email, action, entity, entity_id,
+		changes, client_addr) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		a.ActorID, a.ActorEmail, a.Action, a.Entity, a.EntityID, string(b), a.ClientAddr)
 	return translate(err, "create", "audit entry")
 }
 

@@ -8,14 +8,15 @@ import (
 )
 
 const employeeColumns = `e.id, e.first_name, e.last_name, e.email, e.role, e.active,
-	e.must_change_password, e.created_at, e.updated_at, e.deactivated_at, e.version`
+	e.must_change_password, e.created_at, e.updated_at, e.deactivated_at, e.version, e.credential_version`
 
 const selectEmployee = "SELECT " + employeeColumns + " FROM employees e"
 
 func scanEmployee(r rowScanner) (crm.Employee, error) {
 	var e crm.Employee
 	err := r.Scan(&e.ID, &e.FirstName, &e.LastName, &e.Email, &e.Role, &e.Active,
-		&e.MustChangePassword, timeDest{&e.CreatedAt}, timeDest{&e.UpdatedAt}, nullTimeDest{&e.DeactivatedAt}, &e.Version)
+		&e.MustChangePassword, timeDest{&e.CreatedAt}, timeDest{&e.UpdatedAt}, nullTimeDest{&e.DeactivatedAt}, &e.Version,
+		&e.CredentialVersion)
 	return e, err
 }
 
@@ -109,6 +110,9 @@ func (q *queries) UpdateEmployee(ctx context.Context, id int64, p crm.EmployeePa
 		a.set("email", *p.Email)
 	}
 	if p.Role != nil {
+		// Every expression of SET reads the row as it was: role here is
+		// the role before the change.
+		a.expr("credential_version = credential_version + CASE WHEN role = ? THEN 0 ELSE 1 END", string(*p.Role))
 		a.set("role", string(*p.Role))
 	}
 	a.set("updated_at", at)
@@ -118,19 +122,32 @@ func (q *queries) UpdateEmployee(ctx context.Context, id int64, p crm.EmployeePa
 	return q.GetEmployee(ctx, id)
 }
 
-// SetPassword stores a new password hash.
+// bumpCredentials is the SET expression of a change that ends the
+// employee's sessions.
+const bumpCredentials = "credential_version = credential_version + 1"
+
+// SetPassword stores a new password hash: a change of credentials.
 func (q *queries) SetPassword(ctx context.Context, id int64, hash string, mustChange bool, at time.Time) error {
 	var a assignments
 	a.set("password_hash", hash)
 	a.set("must_change_password", mustChange)
 	a.set("updated_at", at)
+	a.expr(bumpCredentials)
 	return q.update(ctx, "employees", "employee", id, a)
 }
 
+// RehashPassword replaces the hash of the same password, made with stronger
+// parameters at login: the row is otherwise untouched.
+func (q *queries) RehashPassword(ctx context.Context, id int64, hash string) error {
+	res, err := q.exec(ctx, "UPDATE employees SET password_hash = ? WHERE id = ?", hash, id)
+	return affected(res, err, "update", "employee", crm.NotFound("employee", id))
+}
+
 // SetActive activates (clearing deactivated_at) or deactivates (setting it to
-// at) an employee.
+// at) an employee: a change of credentials either way.
 func (q *queries) SetActive(ctx context.Context, id int64, active bool, at time.Time) (crm.Employee, error) {
 	var a assignments
+	a.expr(bumpCredentials)
 	a.set("active", active)
 	if active {
 		a.set("deactivated_at", nil)

@@ -16,49 +16,69 @@ import (
 )
 
 // appRoleGrants is what the application role may do on each table of the
-// PostgreSQL schema (SPEC §6): the statements the store runs, and nothing
-// more. Keep it next to the migrations: a migration that adds a table adds
-// it here, or TestAppRoleGrantsCoverSchema fails.
+// PostgreSQL schema: the statements the store runs, and nothing more. Keep it
+// next to the migrations: a migration that adds a table adds it here, or
+// TestAppRoleGrantsCoverSchema fails.
 //
-//   - DELETE only where the product deletes: employees (`employees delete`)
-//     and login_failures (cleared after a successful login). Rows of sessions
-//     and refresh_tokens go with their employee through ON DELETE CASCADE,
-//     which PostgreSQL runs with the rights of the owner of the referencing
-//     table, so the role needs no DELETE on them.
+//   - DELETE only where the product deletes: employees (`employees delete`),
+//     login_failures (cleared after a successful login, and purged after the
+//     throttle window) and sessions (purged once they can no longer be
+//     used). Refresh tokens go with their session, and sessions with their
+//     employee, through ON DELETE CASCADE, which PostgreSQL runs with the
+//     rights of the owner of the referencing table: no DELETE on
+//     refresh_tokens.
 //   - UPDATE also covers the row locks of the store (SELECT … FOR NO KEY
 //     UPDATE), which PostgreSQL allows only with UPDATE.
-//   - The audit trail is append-only: SELECT and INSERT.
+//   - The audit trail is append-only: SELECT, and INSERT of every column but
+//     id and at, which the database sets, so that no entry can be backdated
+//     or given a chosen id.
 //   - goose's version table: SELECT, so that init, serve and `migrate
 //     status` read the schema version; writing it is the owner's job.
 //
 // No sequence privilege: identity columns draw their ids without any.
 // No TRUNCATE, REFERENCES or TRIGGER anywhere; no CREATE on the schema.
-var appRoleGrants = map[string][]string{
-	"departments":    {"SELECT"},
-	"employees":      {"SELECT", "INSERT", "UPDATE", "DELETE"},
-	"clients":        {"SELECT", "INSERT", "UPDATE"},
-	"contracts":      {"SELECT", "INSERT", "UPDATE"},
-	"events":         {"SELECT", "INSERT", "UPDATE"},
-	"audit_entries":  {"SELECT", "INSERT"},
-	"sessions":       {"SELECT", "INSERT", "UPDATE"},
-	"refresh_tokens": {"SELECT", "INSERT", "UPDATE"},
-	"login_failures": {"SELECT", "INSERT", "DELETE"},
-	"settings":       {"SELECT", "INSERT"},
-	versionTable:     {"SELECT"},
+var appRoleGrants = map[string]AppRoleGrant{
+	"departments":    {Privileges: []string{"SELECT"}},
+	"employees":      {Privileges: []string{"SELECT", "INSERT", "UPDATE", "DELETE"}},
+	"clients":        {Privileges: []string{"SELECT", "INSERT", "UPDATE"}},
+	"contracts":      {Privileges: []string{"SELECT", "INSERT", "UPDATE"}},
+	"events":         {Privileges: []string{"SELECT", "INSERT", "UPDATE"}},
+	"audit_entries":  {Privileges: []string{"SELECT"}, InsertColumns: auditInsertColumns},
+	"sessions":       {Privileges: []string{"SELECT", "INSERT", "UPDATE", "DELETE"}},
+	"refresh_tokens": {Privileges: []string{"SELECT", "INSERT", "UPDATE"}},
+	"login_failures": {Privileges: []string{"SELECT", "INSERT", "DELETE"}},
+	"settings":       {Privileges: []string{"SELECT", "INSERT"}},
+	versionTable:     {Privileges: []string{"SELECT"}},
 }
+
+// auditInsertColumns are the columns of audit_entries that the application
+// role may write: all but id and at.
+var auditInsertColumns = []string{"actor_id", "actor_email", "action", "entity", "entity_id", "changes", "client_addr"}
 
 // AppRoleGrant is the privileges of the application role on one table.
 type AppRoleGrant struct {
 	Table      string
-	Privileges []string // SELECT, INSERT, UPDATE, DELETE
+	Privileges []string // SELECT, INSERT, UPDATE, DELETE on the whole table
+	// InsertColumns, when set, are the only columns the role may INSERT.
+	InsertColumns []string
+}
+
+// sql is the privilege list of a GRANT statement.
+func (g AppRoleGrant) sql() string {
+	p := slices.Clone(g.Privileges)
+	if len(g.InsertColumns) > 0 {
+		p = append(p, "INSERT ("+strings.Join(g.InsertColumns, ", ")+")")
+	}
+	return strings.Join(p, ", ")
 }
 
 // AppRoleGrants lists what `migrate up --app-role` grants, by table name,
 // for documentation and tests.
 func AppRoleGrants() []AppRoleGrant {
 	grants := make([]AppRoleGrant, 0, len(appRoleGrants))
-	for t, p := range appRoleGrants {
-		grants = append(grants, AppRoleGrant{Table: t, Privileges: slices.Clone(p)})
+	for t, g := range appRoleGrants {
+		grants = append(grants, AppRoleGrant{Table: t, Privileges: slices.Clone(g.Privileges),
+			InsertColumns: slices.Clone(g.InsertColumns)})
 	}
 	slices.SortFunc(grants, func(a, b AppRoleGrant) int { return strings.Compare(a.Table, b.Table) })
 	return grants
@@ -72,7 +92,7 @@ type Privileges struct {
 	OwnsTables bool   // it owns (or is a member of the owner of) a table of the CRM
 }
 
-// Privileges reports the privileges of the connected role (SPEC §6: serve
+// Privileges reports the privileges of the connected role (serve
 // warns when it runs as a superuser or as the owner).
 func (db *DB) Privileges(ctx context.Context) (Privileges, error) {
 	if db.dialect != postgresDialect {
@@ -203,8 +223,8 @@ func (db *DB) GrantAppRole(ctx context.Context, role string) error {
 		for _, t := range tables {
 			tbl := pgx.Identifier{schema, t}.Sanitize()
 			stmts = append(stmts, "REVOKE ALL ON TABLE "+tbl+" FROM "+r)
-			if p := appRoleGrants[t]; len(p) > 0 {
-				stmts = append(stmts, "GRANT "+strings.Join(p, ", ")+" ON TABLE "+tbl+" TO "+r)
+			if g, ok := appRoleGrants[t]; ok {
+				stmts = append(stmts, "GRANT "+g.sql()+" ON TABLE "+tbl+" TO "+r)
 			}
 		}
 		for _, stmt := range stmts {

@@ -113,6 +113,29 @@ func privilegeSnapshot(t *testing.T, admin *sql.DB, role string) []string {
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
 	}
+	// Privileges held on some columns only, such as INSERT on the audit
+	// trail but its id and at.
+	rows, err = admin.Query(`SELECT c.relname, p.priv, string_agg(a.attname, ', ' ORDER BY a.attnum)
+		FROM pg_class c
+		JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+		CROSS JOIN unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'REFERENCES']) AS p(priv)
+		WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r'
+		AND NOT has_table_privilege($1, c.oid, p.priv) AND has_column_privilege($1, c.oid, a.attnum, p.priv)
+		GROUP BY 1, 2 ORDER BY 1, 2`, role)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name, priv, cols string
+		if err := rows.Scan(&name, &priv, &cols); err != nil {
+			t.Fatal(err)
+		}
+		snap = append(snap, "r "+name+" "+priv+" ("+cols+")")
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
 	var schemaUsage, schemaCreate, dbCreate, temp bool
 	if err := admin.QueryRow(`SELECT has_schema_privilege($1, 'public', 'USAGE'), has_schema_privilege($1, 'public', 'CREATE'),
 		has_database_privilege($1, current_database(), 'CREATE'), has_database_privilege($1, current_database(), 'TEMP')`, role).
@@ -134,6 +157,9 @@ func wantSnapshot() []string {
 	for _, g := range sqlstore.AppRoleGrants() {
 		for _, p := range g.Privileges {
 			want = append(want, "r "+g.Table+" "+p)
+		}
+		if len(g.InsertColumns) > 0 {
+			want = append(want, "r "+g.Table+" INSERT ("+strings.Join(g.InsertColumns, ", ")+")")
 		}
 	}
 	slices.Sort(want)
@@ -285,7 +311,12 @@ func TestAppRoleRefused(t *testing.T) {
 		"DELETE FROM clients",
 		"DELETE FROM contracts",
 		"DELETE FROM events",
-		"DELETE FROM sessions",
+		"DELETE FROM audit_entries WHERE id = 1",
+		// The database numbers and dates audit entries: an id or a time of
+		// the writer's choosing (a backdated entry) is refused.
+		"INSERT INTO audit_entries (id, action, entity) OVERRIDING SYSTEM VALUE VALUES (424242, 'client.create', 'client')",
+		"INSERT INTO audit_entries (at, action, entity) VALUES ('2001-01-01T00:00:00Z', 'client.create', 'client')",
+		"INSERT INTO audit_entries (id, at, action, entity) OVERRIDING SYSTEM VALUE VALUES (424243, now(), 'client.create', 'client')",
 		"DELETE FROM refresh_tokens",
 		"DELETE FROM settings",
 		"UPDATE settings SET value = 'forged'",
@@ -316,6 +347,16 @@ func TestAppRoleRefused(t *testing.T) {
 		if err := app.QueryRow(q).Scan(&n); err != nil {
 			t.Errorf("%s: %v", q, err)
 		}
+	}
+	// An entry without id or at is what the store writes: the database
+	// gives it the next id and the time of the transaction.
+	var id int64
+	var at time.Time
+	var now time.Time
+	err = app.QueryRow(`INSERT INTO audit_entries (actor_id, actor_email, action, entity, entity_id, changes, client_addr)
+		VALUES (1, 'a@x.test', 'client.create', 'client', 1, '{}', '10.0.0.1') RETURNING id, at, now()`).Scan(&id, &at, &now)
+	if err != nil || id < 1 || !at.Equal(now.Truncate(time.Second)) {
+		t.Errorf("INSERT of an audit entry as the application role = id %d at %v (now %v), %v", id, at, now, err)
 	}
 }
 
@@ -420,6 +461,38 @@ func TestAppRoleRunsTheProduct(t *testing.T) {
 		t.Errorf("after logout: %v", err)
 	}
 
+	// A wrong current password is counted and audited; the right one
+	// changes the password (a change of credentials) and forgets the count.
+	supportTok, supportCtx := login("kate@epic.example")
+	if _, err := svc.ChangePassword(supportCtx, "not the password at all", "a new passphrase for kate"); crm.ErrorCode(err) != crm.CodeInvalid {
+		t.Fatalf("wrong current password: %v", err)
+	}
+	_, err = svc.ChangePassword(supportCtx, pw, "a new passphrase for kate")
+	mustDo("change a password", err)
+	if _, err := svc.Refresh(ctx, supportTok.RefreshToken); !crm.IsUnauthenticated(err) {
+		t.Errorf("refresh after the password change: %v", err)
+	}
+	// Role change and reactivation bump the credentials too.
+	rita, err := svc.CreateEmployee(mgr, crm.NewEmployee{FirstName: "Rita", LastName: "Role", Email: "rita@epic.example", Role: crm.RoleSupport, Password: pw})
+	mustDo("create an employee to change", err)
+	role := crm.RoleSales
+	_, err = svc.UpdateEmployee(mgr, rita.ID, crm.EmployeePatch{Role: &role})
+	mustDo("change a role", err)
+	_, err = svc.Deactivate(mgr, rita.ID, nil)
+	mustDo("deactivate", err)
+	_, err = svc.Reactivate(mgr, rita.ID)
+	mustDo("reactivate", err)
+
+	// The purge deletes ended sessions (logout, password change) and,
+	// once the throttle window has passed, the failures.
+	now = now.Add(16 * time.Minute)
+	purged, err := svc.Purge(ctx)
+	mustDo("purge", err)
+	if purged.Sessions == 0 || purged.LoginFailures == 0 {
+		t.Errorf("Purge as the application role = %+v, want sessions and login failures deleted", purged)
+	}
+	_, mgr = login("ada@epic.example") // the clock moved past its access token
+
 	n := 0
 	_, err = svc.ListAudit(mgr, crm.AuditFilter{Page: crm.Page{Limit: 100}}, func(crm.AuditEntry) error { n++; return nil })
 	mustDo("list the audit trail", err)
@@ -467,5 +540,28 @@ func TestAppRoleCannotMigrate(t *testing.T) {
 	}
 	if _, err := app.CountEmployees(ctx); err != nil {
 		t.Errorf("CountEmployees as the application role after the grants: %v", err)
+	}
+}
+
+// TestAppRolePurgeUngranted: an application role granted before the purge
+// existed (an upgrade without --app-role) gets advice, not a driver error.
+func TestAppRolePurgeUngranted(t *testing.T) {
+	d := testdb.AppRole(t)
+	ctx := context.Background()
+	owner := openAs(t, d.OwnerURL)
+	if _, err := owner.SQL().ExecContext(ctx, "REVOKE DELETE ON sessions FROM "+d.App); err != nil {
+		t.Fatal(err)
+	}
+	app := openAs(t, d.AppURL)
+	now := time.Now()
+	_, err := app.DeleteExpired(ctx, crm.Expiry{FailuresBefore: now, Now: now, IdleBefore: now})
+	if e, ok := crm.AsError(err); !ok || !strings.Contains(e.Message, "run `epicevents migrate up --app-role NAME`") {
+		t.Fatalf("DeleteExpired without DELETE on sessions = %v", err)
+	}
+	if err := owner.GrantAppRole(ctx, d.App); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := app.DeleteExpired(ctx, crm.Expiry{FailuresBefore: now, Now: now, IdleBefore: now}); err != nil {
+		t.Fatalf("DeleteExpired once granted again: %v", err)
 	}
 }

@@ -145,6 +145,13 @@ func (a *assignments) set(col string, v any) {
 	a.args = append(a.args, v)
 }
 
+// expr adds an assignment written in SQL, such as "n = n + 1", with the
+// arguments of its placeholders.
+func (a *assignments) expr(assignment string, args ...any) {
+	a.cols = append(a.cols, assignment)
+	a.args = append(a.args, args...)
+}
+
 // update runs UPDATE table SET … WHERE id = ? and returns notFound when no row
 // has that id.
 func (q *queries) update(ctx context.Context, table, entity string, id int64, a assignments) error {

@@ -53,7 +53,8 @@ func (q *queries) GetSessionEmployee(ctx context.Context, id int64) (crm.Session
 		&s.ID, &s.EmployeeID, timeDest{&s.CreatedAt}, timeDest{&s.LastUsedAt}, timeDest{&s.ExpiresAt},
 		nullTimeDest{&s.RevokedAt}, &s.ClientAddr,
 		&e.ID, &e.FirstName, &e.LastName, &e.Email, &e.Role, &e.Active,
-		&e.MustChangePassword, timeDest{&e.CreatedAt}, timeDest{&e.UpdatedAt}, nullTimeDest{&e.DeactivatedAt}, &e.Version)
+		&e.MustChangePassword, timeDest{&e.CreatedAt}, timeDest{&e.UpdatedAt}, nullTimeDest{&e.DeactivatedAt}, &e.Version,
+		&e.CredentialVersion)
 	if err != nil {
 		return crm.Session{}, crm.Employee{}, getErr(err, "session", crm.NotFound("session", id))
 	}
@@ -118,13 +119,10 @@ func (q *queries) RecordLoginFailure(ctx context.Context, key string, at time.Ti
 	return translate(err, "record", "login failure")
 }
 
-// LoginFailures counts the failures for key at or after since and returns the
-// time of the oldest (zero when there is none).
-func (q *queries) LoginFailures(ctx context.Context, key string, since time.Time) (int, time.Time, error) {
-	var (
-		n      int
-		oldest *time.Time
-	)
+// LoginFailures counts the failures for key recorded after since; when there
+// are allowed or more, it also returns the time of the one whose leaving the
+// window brings the count below allowed.
+func (q *queries) LoginFailures(ctx context.Context, key string, since time.Time, allowed int) (int, time.Time, error) {
 	// In a transaction, attempts on one key queue here until the first has
 	// recorded itself: parallel guesses cannot all pass the same count. (On
 	// SQLite the write transaction already holds the only write lock.)
@@ -133,12 +131,16 @@ func (q *queries) LoginFailures(ctx context.Context, key string, since time.Time
 			return 0, time.Time{}, translate(err, "lock", "login failure")
 		}
 	}
-	err := q.queryRow(ctx, "SELECT count(*), min(at) FROM login_failures WHERE key = ? AND at >= ?", key, since).
-		Scan(&n, nullTimeDest{&oldest})
-	if err != nil || oldest == nil {
-		return n, time.Time{}, translate(err, "count", "login failure")
+	n, err := q.count(ctx, "login failure", "SELECT count(*) FROM login_failures WHERE key = ? AND at > ?", key, since)
+	if err != nil || n < allowed {
+		return n, time.Time{}, err
 	}
-	return n, *oldest, nil
+	// Usually n == allowed and this is the oldest; more when the allowance
+	// was lowered since they were recorded.
+	var freeAt time.Time
+	err = q.queryRow(ctx, "SELECT at FROM login_failures WHERE key = ? AND at > ? ORDER BY at, id LIMIT 1 OFFSET ?",
+		key, since, n-allowed).Scan(timeDest{&freeAt})
+	return n, freeAt, translate(err, "count", "login failure")
 }
 
 // RemoveLoginFailure forgets the latest failure recorded for key at at: the
@@ -153,6 +155,43 @@ func (q *queries) RemoveLoginFailure(ctx context.Context, key string, at time.Ti
 func (q *queries) ClearLoginFailures(ctx context.Context, key string) error {
 	_, err := q.exec(ctx, "DELETE FROM login_failures WHERE key = ?", key)
 	return translate(err, "delete", "login failure")
+}
+
+// DeleteExpired deletes the login failures and sessions that e names; the
+// refresh tokens of a session go with it (ON DELETE CASCADE). Neither
+// statement has an index to use: both tables hold only what this keeps from
+// growing, and it runs every few minutes at most.
+func (q *queries) DeleteExpired(ctx context.Context, e crm.Expiry) (crm.Purged, error) {
+	var p crm.Purged
+	err := q.atomic(ctx, func(q *queries) error {
+		res, err := q.exec(ctx, "DELETE FROM login_failures WHERE at < ?", e.FailuresBefore)
+		if p.LoginFailures, err = rowsAffected(res, err); err != nil {
+			return translate(err, "delete", "login failure")
+		}
+		res, err = q.exec(ctx, `DELETE FROM sessions
+			WHERE revoked_at IS NOT NULL OR expires_at <= ? OR last_used_at < ?`, e.Now, e.IdleBefore)
+		if p.Sessions, err = rowsAffected(res, err); err != nil {
+			return translate(err, "delete", "session")
+		}
+		return nil
+	})
+	if denied(err) {
+		// A role granted before the purge existed (an upgrade without
+		// --app-role): say what fixes it.
+		return crm.Purged{}, &crm.Error{Code: crm.CodeInternal, Err: err,
+			Message: "the database role may not delete expired sessions and login failures; as the owner role, run `epicevents migrate up --app-role NAME` to grant the application role its privileges"}
+	}
+	if err != nil {
+		return crm.Purged{}, err
+	}
+	return p, nil
+}
+
+func rowsAffected(res sql.Result, err error) (int64, error) {
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }
 
 // GetSetting reads a setting; CodeNotFound when it is not set.

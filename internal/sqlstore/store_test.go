@@ -40,6 +40,7 @@ var storeTests = []struct {
 	{"sessions", testSessions},
 	{"refresh token race", testRefreshTokenRace},
 	{"login failures", testLoginFailures},
+	{"delete expired", testDeleteExpired},
 	{"settings", testSettings},
 	{"ids not reused", testIDsNotReused},
 	{"transactions", testTransactions},
@@ -290,10 +291,35 @@ func testEmployees(t *testing.T, f *fixture) {
 		return err
 	}(), crm.CodeNotFound)
 
+	// A change of credentials bumps CredentialVersion: a new role, a new
+	// password, (de)activation; other changes and a rehash do not.
+	creds := func(want int64) {
+		t.Helper()
+		if e, err := f.db.GetEmployee(ctx, sales.ID); err != nil || e.CredentialVersion != want {
+			t.Fatalf("CredentialVersion = %d, %v; want %d", e.CredentialVersion, err, want)
+		}
+	}
+	creds(2) // promoted above
+	up, err = f.db.UpdateEmployee(ctx, sales.ID, crm.EmployeePatch{FirstName: ptr("Billy"), Role: ptr(crm.RoleManagement)}, at)
+	if err != nil || up.FirstName != "Billy" {
+		t.Fatalf("UpdateEmployee = %+v, %v", up, err)
+	}
+	creds(2) // the same role again
 	f.must(f.db.SetPassword(ctx, sales.ID, "new-hash", true, at))
 	if h, err := f.db.GetPasswordHash(ctx, sales.ID); err != nil || h != "new-hash" {
 		t.Fatalf("GetPasswordHash = %q, %v", h, err)
 	}
+	creds(3)
+	versionBefore, _ := f.db.GetEmployee(ctx, sales.ID)
+	f.must(f.db.RehashPassword(ctx, sales.ID, "stronger-hash"))
+	if h, _ := f.db.GetPasswordHash(ctx, sales.ID); h != "stronger-hash" {
+		t.Fatalf("after RehashPassword the hash is %q", h)
+	}
+	creds(3)
+	if e, _ := f.db.GetEmployee(ctx, sales.ID); e.Version != versionBefore.Version || !e.UpdatedAt.Equal(versionBefore.UpdatedAt) {
+		t.Fatalf("RehashPassword changed the row's version or updated_at: %+v, was %+v", e, versionBefore)
+	}
+	wantCode(t, f.db.RehashPassword(ctx, 999, "h"), crm.CodeNotFound)
 	if e, _ := f.db.GetEmployee(ctx, sales.ID); !e.MustChangePassword {
 		t.Fatal("must_change_password not set")
 	}
@@ -303,6 +329,7 @@ func testEmployees(t *testing.T, f *fixture) {
 	if err != nil || off.Active || off.DeactivatedAt == nil || !off.DeactivatedAt.Equal(at) {
 		t.Fatalf("deactivate = %+v, %v", off, err)
 	}
+	creds(4)
 	if n, _ := f.db.CountActiveManagers(ctx); n != 1 {
 		t.Fatalf("CountActiveManagers after deactivation = %d", n)
 	}
@@ -717,9 +744,13 @@ func testAudit(t *testing.T, f *fixture) {
 			Changes: map[string]crm.Change{"first_name": {"A", "B"}}},
 		{At: t0.Add(3 * time.Second), ActorID: ptr(int64(8)), Action: "client.update", Entity: "client", EntityID: ptr(int64(1))},
 	}
+	// The database dates and numbers the entries, whatever they say.
+	before := time.Now().UTC().Truncate(time.Second)
 	for _, a := range entries {
+		a.ID = 1000
 		f.must(f.db.InsertAudit(ctx, a))
 	}
+	after := time.Now().UTC()
 	list := func(filter crm.AuditFilter) listFunc[crm.AuditEntry] {
 		return func(p crm.Page, emit crm.Emit[crm.AuditEntry]) (string, error) {
 			filter.Page = p
@@ -743,8 +774,11 @@ func testAudit(t *testing.T, f *fixture) {
 	var first crm.AuditEntry
 	_, err := f.db.ListAudit(ctx, crm.AuditFilter{EntityID: ptr(int64(1)), ActorID: &actor}, func(a crm.AuditEntry) error { first = a; return nil })
 	f.must(err)
-	if first.ID != 1 || !first.At.Equal(t0) || *first.ActorEmail != "a@x.test" || *first.ClientAddr != "10.0.0.1" {
+	if first.ID != 1 || *first.ActorEmail != "a@x.test" || *first.ClientAddr != "10.0.0.1" {
 		t.Errorf("entry %+v", first)
+	}
+	if first.At.Before(before) || first.At.After(after) || !first.At.Equal(first.At.Truncate(time.Second)) {
+		t.Errorf("entry dated %v, want the database's time between %v and %v, at the second", first.At, before, after)
 	}
 	if got := first.Changes["sales_contact_id"]; got[0] != nil || got[1] != json.Number(fmt.Sprint(big)) {
 		t.Errorf("changes %#v, want [nil, %d] exactly", first.Changes, big)
@@ -863,32 +897,104 @@ func testRefreshTokenRace(t *testing.T, f *fixture) {
 
 func testLoginFailures(t *testing.T, f *fixture) {
 	ctx := f.ctx
-	key := "email:bill@epic.test"
+	key := "f3a1c0de"
 	for _, d := range []time.Duration{0, 5 * time.Minute, 10 * time.Minute} {
 		f.must(f.db.RecordLoginFailure(ctx, key, t0.Add(d)))
 	}
-	f.must(f.db.RecordLoginFailure(ctx, "addr:10.0.0.1", t0))
+	f.must(f.db.RecordLoginFailure(ctx, "0ther", t0))
 	for _, tc := range []struct {
-		since  time.Time
-		n      int
-		oldest time.Time
+		since   time.Time
+		allowed int
+		n       int
+		freeAt  time.Time
 	}{
-		{t0.Add(-time.Hour), 3, t0},
-		{t0.Add(5 * time.Minute), 2, t0.Add(5 * time.Minute)}, // at or after
-		{t0.Add(11 * time.Minute), 0, time.Time{}},
+		{t0.Add(-time.Hour), 3, 3, t0},                            // the oldest frees one
+		{t0.Add(-time.Hour), 2, 3, t0.Add(5 * time.Minute)},       // two must leave
+		{t0.Add(-time.Hour), 1, 3, t0.Add(10 * time.Minute)},      // all three must leave
+		{t0.Add(-time.Hour), 4, 3, time.Time{}},                   // within the allowance
+		{t0.Add(5 * time.Minute), 1, 1, t0.Add(10 * time.Minute)}, // strictly after
+		{t0.Add(5*time.Minute - time.Second), 2, 2, t0.Add(5 * time.Minute)},
+		{t0.Add(5 * time.Minute), 2, 1, time.Time{}},
+		{t0.Add(10 * time.Minute), 1, 0, time.Time{}},
 	} {
-		n, oldest, err := f.db.LoginFailures(ctx, key, tc.since)
-		if err != nil || n != tc.n || !oldest.Equal(tc.oldest) {
-			t.Errorf("LoginFailures since %v = %d, %v, %v; want %d, %v", tc.since, n, oldest, err, tc.n, tc.oldest)
+		n, freeAt, err := f.db.LoginFailures(ctx, key, tc.since, tc.allowed)
+		if err != nil || n != tc.n || !freeAt.Equal(tc.freeAt) {
+			t.Errorf("LoginFailures since %v, %d allowed = %d, %v, %v; want %d, %v", tc.since, tc.allowed, n, freeAt, err, tc.n, tc.freeAt)
 		}
 	}
+	f.must(f.db.RemoveLoginFailure(ctx, key, t0.Add(5*time.Minute)))
+	if n, _, _ := f.db.LoginFailures(ctx, key, time.Time{}, 5); n != 2 {
+		t.Errorf("%d failures after removing one of 3", n)
+	}
 	f.must(f.db.ClearLoginFailures(ctx, key))
-	if n, _, _ := f.db.LoginFailures(ctx, key, time.Time{}); n != 0 {
+	if n, _, _ := f.db.LoginFailures(ctx, key, time.Time{}, 5); n != 0 {
 		t.Errorf("%d failures after clear", n)
 	}
-	if n, _, _ := f.db.LoginFailures(ctx, "addr:10.0.0.1", time.Time{}); n != 1 {
+	if n, _, _ := f.db.LoginFailures(ctx, "0ther", time.Time{}, 5); n != 1 {
 		t.Errorf("clear removed another key's failures: %d left", n)
 	}
+}
+
+// testDeleteExpired: old login failures go, and the sessions that can no
+// longer be used, with their refresh tokens; the rest stays.
+func testDeleteExpired(t *testing.T, f *fixture) {
+	ctx := f.ctx
+	e := f.employee("Bill", "Boquet", crm.RoleSales)
+	now := t0.Add(24 * time.Hour)
+	for i, at := range []time.Time{now.Add(-16 * time.Minute), now.Add(-15 * time.Minute), now.Add(-time.Minute)} {
+		f.must(f.db.RecordLoginFailure(ctx, fmt.Sprint("k", i), at))
+	}
+	session := func(name string, created, lastUsed, expires time.Time, revoked bool) int64 {
+		t.Helper()
+		s, err := f.db.CreateSession(ctx, crm.Session{EmployeeID: e.ID, CreatedAt: created, LastUsedAt: lastUsed, ExpiresAt: expires}, "hash-"+name)
+		f.must(err)
+		f.must(f.db.AddRefreshToken(ctx, s.ID, "hash-"+name+"-2", lastUsed))
+		if revoked {
+			f.must(f.db.RevokeSession(ctx, s.ID, lastUsed))
+		}
+		return s.ID
+	}
+	live := session("live", now.Add(-time.Hour), now.Add(-29*time.Minute), now.Add(time.Hour), false)
+	idleEdge := session("idle-edge", now.Add(-time.Hour), now.Add(-30*time.Minute), now.Add(time.Hour), false)
+	idle := session("idle", now.Add(-time.Hour), now.Add(-31*time.Minute), now.Add(time.Hour), false)
+	expired := session("expired", now.Add(-12*time.Hour), now.Add(-time.Minute), now, false)
+	revoked := session("revoked", now.Add(-time.Hour), now.Add(-time.Minute), now.Add(time.Hour), true)
+
+	p, err := f.db.DeleteExpired(ctx, crm.Expiry{FailuresBefore: now.Add(-15 * time.Minute), Now: now, IdleBefore: now.Add(-30 * time.Minute)})
+	if err != nil || p != (crm.Purged{LoginFailures: 1, Sessions: 3}) {
+		t.Fatalf("DeleteExpired = %+v, %v; want 1 login failure and 3 sessions", p, err)
+	}
+	for i, want := range []int{0, 1, 1} {
+		if n, _, _ := f.db.LoginFailures(ctx, fmt.Sprint("k", i), time.Time{}, 5); n != want {
+			t.Errorf("login failure %d: %d left, want %d", i, n, want)
+		}
+	}
+	for _, id := range []int64{live, idleEdge} {
+		if _, err := f.db.GetSession(ctx, id); err != nil {
+			t.Errorf("session %d: %v; want it kept", id, err)
+		}
+	}
+	for _, id := range []int64{idle, expired, revoked} {
+		wantCode(t, func() error { _, err := f.db.GetSession(ctx, id); return err }(), crm.CodeNotFound)
+	}
+	for name, want := range map[string]bool{"live": true, "idle-edge": true, "idle": false, "expired": false, "revoked": false} {
+		var n int
+		q := "SELECT count(*) FROM refresh_tokens WHERE hash IN ('hash-" + name + "', 'hash-" + name + "-2')"
+		if err := f.db.SQL().QueryRowContext(ctx, q).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if (n == 2) != want || (n != 0 && n != 2) {
+			t.Errorf("%d refresh tokens of the %s session left", n, name)
+		}
+	}
+	// Inside a transaction too.
+	f.must(f.db.InTx(ctx, func(q crm.Queries) error {
+		p, err := q.DeleteExpired(ctx, crm.Expiry{FailuresBefore: now, Now: now, IdleBefore: now})
+		if err == nil && p != (crm.Purged{LoginFailures: 2, Sessions: 2}) {
+			t.Errorf("DeleteExpired in a transaction = %+v", p)
+		}
+		return err
+	}))
 }
 
 func testSettings(t *testing.T, f *fixture) {
