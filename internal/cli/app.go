@@ -53,6 +53,9 @@ type App struct {
 	api    crm.API
 	server string // normalised server URL in remote mode, else ""
 
+	// homeChecked: warnOpenHome has run (it speaks once per command).
+	homeChecked bool
+
 	// reporter sends events to Sentry when SENTRY_DSN is set (nil: off);
 	// command names the command that ran, for its tags.
 	reporter *telemetry.Reporter
@@ -247,6 +250,9 @@ func (a *App) openDB(ctx context.Context, operator, create bool) (*sqlstore.DB, 
 		return nil, err
 	}
 	path, isSQLite := strings.CutPrefix(cfg.DatabaseURL, "sqlite:")
+	if isSQLite && inFolder(cfg.Home, path) {
+		a.warnOpenHome()
+	}
 	if isSQLite {
 		if !create {
 			if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
