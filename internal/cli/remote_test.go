@@ -91,7 +91,7 @@ func TestRemoteMode(t *testing.T) {
 		t.Fatalf("clients show 42: exit %d: %q", code, stderr)
 	}
 	code, stdout, stderr = remoteRun(t, vars, "", "employees", "list", "-o", "csv", "--limit", "1")
-	if code != 0 || !strings.HasPrefix(stdout, "id,first_name,") || stderr != "" {
+	if code != 0 || !strings.HasPrefix(stdout, `"id","first_name",`) || stderr != "" {
 		t.Fatalf("employees list: exit %d: %s%s", code, stdout, stderr)
 	}
 
