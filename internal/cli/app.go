@@ -24,6 +24,7 @@ import (
 	"github.com/epicevents/epicevents/internal/output"
 	"github.com/epicevents/epicevents/internal/sqlstore"
 	"github.com/epicevents/epicevents/internal/telemetry"
+	"github.com/epicevents/epicevents/internal/termsafe"
 	"github.com/epicevents/epicevents/internal/tokenstore"
 )
 
@@ -65,6 +66,9 @@ type App struct {
 // Main runs the program with args (without the program name) and returns the
 // exit code.
 func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, env config.Env) int {
+	// Messages quote what others wrote (a server's answer, a name): none
+	// may drive the terminal. Data on stdout is made inert by its renderer.
+	stderr = termsafe.Writer(stderr)
 	a := &App{stdin: stdin, stdout: stdout, stderr: stderr, in: &lines{bufio.NewReader(stdin)}, env: env}
 	a.log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	root := a.rootCmd()

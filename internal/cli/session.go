@@ -11,6 +11,7 @@ import (
 	"github.com/epicevents/epicevents/internal/config"
 	"github.com/epicevents/epicevents/internal/crm"
 	"github.com/epicevents/epicevents/internal/output"
+	"github.com/epicevents/epicevents/internal/termsafe"
 )
 
 type initOptions struct {
@@ -261,7 +262,7 @@ func (a *App) runLogin(ctx context.Context, o *loginOptions) error {
 	if err != nil {
 		return err
 	}
-	a.done("Logged in as %s (%s).", me.Name(), me.Role)
+	a.done("Logged in as %s (%s).", termsafe.Line(me.Name()), termsafe.Line(string(me.Role)))
 	return nil
 }
 
