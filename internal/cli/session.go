@@ -220,7 +220,10 @@ The password is never a command-line argument.
 
 With --server URL, login talks to that epicevents server and remembers it in
 config.json, so that later commands use it without the flag (remote mode) until
-` + "`epicevents logout`" + `. EPICEVENTS_SERVER does the same for one shell, unremembered.`,
+` + "`epicevents logout`" + `. EPICEVENTS_SERVER does the same for one shell, unremembered.
+The URL starts with https://; plain http:// is refused unless the server is on
+this machine (localhost, 127.0.0.0/8 or [::1]): it would send your password
+unencrypted.`,
 		Example: `  epicevents login --email ada@epicevents.example
   epicevents login --server https://crm.epicevents.example --email ada@epicevents.example
   printf '%s\n' "$PASSWORD" | epicevents login --email ada@epicevents.example --password-stdin`,
