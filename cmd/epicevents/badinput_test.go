@@ -565,6 +565,11 @@ func (f *biFixture) clone(t *testing.T) *biFixture {
 	g := &biFixture{engine: f.engine, logins: f.logins, fiCRM: &fiCRM{dir: dir, dbURL: f.dbURL, env: f.env, homes: map[string]string{}, ids: f.ids}}
 	for name, h := range f.homes {
 		g.homes[name] = filepath.Join(dir, filepath.Base(h))
+		// CopyFS makes folders 0755; the CLI made them 0700 (and warns
+		// about a home that others can read).
+		if err := os.Chmod(g.homes[name], 0o700); err != nil && !os.IsNotExist(err) {
+			t.Fatalf("copy the fixture: %v", err)
+		}
 	}
 	g.openURL = "sqlite:" + filepath.Join(dir, "crm.db")
 	if f.engine == "postgres" {

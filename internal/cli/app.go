@@ -24,6 +24,7 @@ import (
 	"github.com/epicevents/epicevents/internal/output"
 	"github.com/epicevents/epicevents/internal/sqlstore"
 	"github.com/epicevents/epicevents/internal/telemetry"
+	"github.com/epicevents/epicevents/internal/termsafe"
 	"github.com/epicevents/epicevents/internal/tokenstore"
 )
 
@@ -57,6 +58,9 @@ type App struct {
 	api    crm.API
 	server string // normalised server URL in remote mode, else ""
 
+	// homeChecked: warnOpenHome has run (it speaks once per command).
+	homeChecked bool
+
 	// reporter sends events to Sentry when SENTRY_DSN is set (nil: off);
 	// command names the command that ran, for its tags.
 	reporter *telemetry.Reporter
@@ -66,6 +70,9 @@ type App struct {
 // Main runs the program with args (without the program name) and returns the
 // exit code.
 func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, env config.Env) int {
+	// Messages quote what others wrote (a server's answer, a name): none
+	// may drive the terminal. Data on stdout is made inert by its renderer.
+	stderr = termsafe.Writer(stderr)
 	a := &App{stdin: stdin, stdout: stdout, stderr: stderr, in: &lines{bufio.NewReader(stdin)}, env: env}
 	a.log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	root := a.rootCmd()
@@ -251,6 +258,9 @@ func (a *App) openDB(ctx context.Context, operator, create bool) (*sqlstore.DB, 
 		return nil, err
 	}
 	path, isSQLite := strings.CutPrefix(cfg.DatabaseURL, "sqlite:")
+	if isSQLite && inFolder(cfg.Home, path) {
+		a.warnOpenHome()
+	}
 	if isSQLite {
 		if !create {
 			if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/epicevents/epicevents/internal/auth"
 	"github.com/epicevents/epicevents/internal/crm"
+	"github.com/epicevents/epicevents/internal/termsafe"
 )
 
 // terminal reports whether r is an interactive terminal.
@@ -92,9 +93,11 @@ func (a *App) ask(v *string, label, flag string) error {
 	return nil
 }
 
-// confirm asks a yes/no question on a terminal.
+// confirm asks a yes/no question on a terminal. The question may quote a
+// server's data (a name): it is kept to one line, so that nothing in it can
+// pass for another question.
 func (a *App) confirm(question string) bool {
-	fmt.Fprintf(a.stderr, "%s [y/N] ", question)
+	fmt.Fprintf(a.stderr, "%s [y/N] ", termsafe.Line(question))
 	s, _ := a.in.next("an answer")
 	s = strings.ToLower(strings.TrimSpace(s))
 	return s == "y" || s == "yes"

@@ -56,6 +56,7 @@ func (a *App) serverURL() (string, error) {
 	if err != nil {
 		return "", err
 	}
+	a.warnOpenHome() // config.json and the tokens live there
 	if a.serverGiven {
 		return httpapi.NormalizeServerURL(a.serverFlag)
 	}

@@ -57,7 +57,7 @@ func TestRemoteMode(t *testing.T) {
 	initCRM(t, serverEnv)
 	base, _, _ := startServe(t, serverEnv)
 
-	home := t.TempDir()
+	home := privateHome(t)
 	vars := map[string]string{
 		"EPICEVENTS_HOME":    home,
 		"EPICEVENTS_KEYRING": "off",
@@ -91,7 +91,7 @@ func TestRemoteMode(t *testing.T) {
 		t.Fatalf("clients show 42: exit %d: %q", code, stderr)
 	}
 	code, stdout, stderr = remoteRun(t, vars, "", "employees", "list", "-o", "csv", "--limit", "1")
-	if code != 0 || !strings.HasPrefix(stdout, "id,first_name,") || stderr != "" {
+	if code != 0 || !strings.HasPrefix(stdout, `"id","first_name",`) || stderr != "" {
 		t.Fatalf("employees list: exit %d: %s%s", code, stdout, stderr)
 	}
 
@@ -164,7 +164,7 @@ func TestRemoteInternalError(t *testing.T) {
 		fmt.Fprint(w, body)
 	}))
 	defer srv.Close()
-	vars := map[string]string{"EPICEVENTS_HOME": t.TempDir(), "EPICEVENTS_KEYRING": "off", "EPICEVENTS_SERVER": srv.URL}
+	vars := map[string]string{"EPICEVENTS_HOME": privateHome(t), "EPICEVENTS_KEYRING": "off", "EPICEVENTS_SERVER": srv.URL}
 
 	body = `{"status":500,"code":"internal","detail":"internal error (reference 0123abcd)","request_id":"0123abcd"}`
 	code, _, stderr := remoteRun(t, vars, "pw\n", "login", "--email", "a@b.example", "--password-stdin")

@@ -11,6 +11,7 @@ import (
 	"github.com/epicevents/epicevents/internal/config"
 	"github.com/epicevents/epicevents/internal/crm"
 	"github.com/epicevents/epicevents/internal/output"
+	"github.com/epicevents/epicevents/internal/termsafe"
 )
 
 type initOptions struct {
@@ -219,7 +220,10 @@ The password is never a command-line argument.
 
 With --server URL, login talks to that epicevents server and remembers it in
 config.json, so that later commands use it without the flag (remote mode) until
-` + "`epicevents logout`" + `. EPICEVENTS_SERVER does the same for one shell, unremembered.`,
+` + "`epicevents logout`" + `. EPICEVENTS_SERVER does the same for one shell, unremembered.
+The URL starts with https://; plain http:// is refused unless the server is on
+this machine (localhost, 127.0.0.0/8 or [::1]): it would send your password
+unencrypted.`,
 		Example: `  epicevents login --email ada@epicevents.example
   epicevents login --server https://crm.epicevents.example --email ada@epicevents.example
   printf '%s\n' "$PASSWORD" | epicevents login --email ada@epicevents.example --password-stdin`,
@@ -261,7 +265,7 @@ func (a *App) runLogin(ctx context.Context, o *loginOptions) error {
 	if err != nil {
 		return err
 	}
-	a.done("Logged in as %s (%s).", me.Name(), me.Role)
+	a.done("Logged in as %s (%s).", termsafe.Line(me.Name()), termsafe.Line(string(me.Role)))
 	return nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -156,12 +157,81 @@ func location(env Env) (*time.Location, error) {
 	return time.Local, nil
 }
 
-// EnsureHome creates the home folder with mode 0700.
+// EnsureHome creates the home folder, mode 0700, when it does not exist. An
+// existing folder keeps its mode: whoever made it may share it on purpose,
+// and changing it could break what else lives there (HomeWarning says when
+// others can look in). Every file the program writes in it is 0600.
 func (c Config) EnsureHome() error {
-	if err := os.MkdirAll(c.Home, 0o700); err != nil {
-		return fmt.Errorf("cannot create %s: %w", c.Home, err)
+	_, err := MakePrivateDir(c.Home)
+	return err
+}
+
+// MakePrivateDir creates dir with mode 0700 whatever the umask, and the
+// folders above it that are missing (0700 as well), and reports whether it
+// created dir. An existing dir is left as it is.
+func MakePrivateDir(dir string) (created bool, err error) {
+	if err := os.MkdirAll(filepath.Dir(dir), 0o700); err != nil {
+		return false, fmt.Errorf("cannot create %s: %w", dir, err)
 	}
-	return os.Chmod(c.Home, 0o700)
+	err = os.Mkdir(dir, 0o700)
+	if errors.Is(err, fs.ErrExist) {
+		if fi, serr := os.Stat(dir); serr == nil && !fi.IsDir() {
+			return false, fmt.Errorf("%s is a file, not a folder; move it away or set EPICEVENTS_HOME to a folder", dir)
+		}
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("cannot create %s: %w", dir, err)
+	}
+	// The umask may have taken bits away; 0700 is what the owner needs.
+	if runtime.GOOS != "windows" {
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return true, fmt.Errorf("cannot protect %s: %w", dir, err)
+		}
+	}
+	return true, nil
+}
+
+// HomeWarning returns a one-line warning when the home folder exists and
+// other users may read it or change it (its mode grants read or write to
+// group or others), or "" when it is private or absent. The folder's mode is
+// the owner's choice, so the program only says how to close it.
+func (c Config) HomeWarning() string {
+	if runtime.GOOS == "windows" {
+		return ""
+	}
+	fi, err := os.Stat(c.Home)
+	if err != nil || !fi.IsDir() {
+		return ""
+	}
+	perm := fi.Mode().Perm()
+	var what string
+	switch read, write := perm&0o044 != 0, perm&0o022 != 0; {
+	case read && write:
+		what = "readable and writable by other users"
+	case read:
+		what = "readable by other users"
+	case write:
+		what = "writable by other users"
+	default:
+		return ""
+	}
+	return fmt.Sprintf("warning: %s is %s; run chmod 700 %s", c.Home, what, shellQuote(c.Home))
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	safe := s != ""
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("/._-+:@%,=", r)) {
+			safe = false
+			break
+		}
+	}
+	if safe {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // Remembered is what config.json in the home folder keeps between commands.
@@ -185,13 +255,30 @@ func (c Config) LoadRemembered() (Remembered, error) {
 	return r, nil
 }
 
-// SaveRemembered writes config.json (mode 0600).
+// SaveRemembered writes config.json, mode 0600 even when an older file was
+// looser: a temporary file in the same folder, renamed over it.
 func (c Config) SaveRemembered(r Remembered) error {
 	if err := c.EnsureHome(); err != nil {
 		return err
 	}
 	b, _ := json.MarshalIndent(r, "", "  ")
-	return os.WriteFile(filepath.Join(c.Home, "config.json"), append(b, '\n'), 0o600)
+	path := filepath.Join(c.Home, "config.json")
+	f, err := os.CreateTemp(c.Home, ".config-*.tmp") // mode 0600
+	if err != nil {
+		return fmt.Errorf("cannot save %s: %w", path, err)
+	}
+	defer os.Remove(f.Name()) // nothing left to remove after the rename
+	if _, err := f.Write(append(b, '\n')); err != nil {
+		f.Close()
+		return fmt.Errorf("cannot save %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("cannot save %s: %w", path, err)
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		return fmt.Errorf("cannot save %s: %w", path, err)
+	}
+	return nil
 }
 
 // DefaultDatabase is the database URL used when none is configured.

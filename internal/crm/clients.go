@@ -49,8 +49,8 @@ func (s *Service) CreateClient(ctx context.Context, in NewClient) (Client, error
 	}
 	var v Validator
 	c := Client{
-		FirstName:   text(&v, "first_name", in.FirstName, 1, MaxNameLen, false),
-		LastName:    text(&v, "last_name", in.LastName, 1, MaxNameLen, false),
+		FirstName:   personName(&v, "first_name", in.FirstName),
+		LastName:    personName(&v, "last_name", in.LastName),
 		Email:       email(&v, "email", in.Email),
 		Phone:       nilIfEmpty(phone(&v, "phone", in.Phone)),
 		CompanyName: nilIfEmpty(optText(&v, "company_name", in.CompanyName, MaxCompanyLen, false)),
@@ -87,10 +87,10 @@ func (s *Service) UpdateClient(ctx context.Context, id int64, p ClientPatch) (Cl
 	}
 	var v Validator
 	if p.FirstName != nil {
-		*p.FirstName = text(&v, "first_name", *p.FirstName, 1, MaxNameLen, false)
+		*p.FirstName = personName(&v, "first_name", *p.FirstName)
 	}
 	if p.LastName != nil {
-		*p.LastName = text(&v, "last_name", *p.LastName, 1, MaxNameLen, false)
+		*p.LastName = personName(&v, "last_name", *p.LastName)
 	}
 	if p.Email != nil {
 		*p.Email = email(&v, "email", *p.Email)

@@ -14,8 +14,8 @@ var AuditEntities = []string{"employee", "client", "contract", "event", "session
 
 func (s *Service) validateNewEmployee(in NewEmployee) (NewEmployee, error) {
 	var v Validator
-	in.FirstName = text(&v, "first_name", in.FirstName, 1, MaxNameLen, false)
-	in.LastName = text(&v, "last_name", in.LastName, 1, MaxNameLen, false)
+	in.FirstName = personName(&v, "first_name", in.FirstName)
+	in.LastName = personName(&v, "last_name", in.LastName)
 	in.Email = email(&v, "email", in.Email)
 	in.Role = validRole(&v, "role", in.Role)
 	if err := v.Err(); err != nil {
@@ -91,10 +91,10 @@ func (s *Service) UpdateEmployee(ctx context.Context, id int64, p EmployeePatch)
 	}
 	var v Validator
 	if p.FirstName != nil {
-		*p.FirstName = text(&v, "first_name", *p.FirstName, 1, MaxNameLen, false)
+		*p.FirstName = personName(&v, "first_name", *p.FirstName)
 	}
 	if p.LastName != nil {
-		*p.LastName = text(&v, "last_name", *p.LastName, 1, MaxNameLen, false)
+		*p.LastName = personName(&v, "last_name", *p.LastName)
 	}
 	if p.Email != nil {
 		*p.Email = email(&v, "email", *p.Email)

@@ -58,8 +58,39 @@ func hasControl(s string, multiline bool) bool {
 	return false
 }
 
+// msgInvisible refuses the characters that hasFormat finds.
+const msgInvisible = "must not contain invisible characters (such as zero-width spaces or text-direction marks); type it again by hand"
+
+// hasFormat reports a Unicode format character (category Cf): zero-width
+// spaces and joiners, text-direction marks and overrides, the byte-order
+// mark, soft hyphens, tags. They show as nothing, so "kevin\u200b@startup.io"
+// looks exactly like "kevin@startup.io" and a name with a direction override
+// shows as another name.
+func hasFormat(s string) bool {
+	for _, r := range s {
+		if unicode.Is(unicode.Cf, r) {
+			return true
+		}
+	}
+	return false
+}
+
+// personName trims and checks a first or last name: 1–100 characters on one
+// line, no control character, and no invisible format character, so that two
+// people who look the same are the same.
+func personName(v *Validator, field, s string) string {
+	before := len(v.fields)
+	s = text(v, field, s, 1, MaxNameLen, false)
+	if len(v.fields) == before && hasFormat(s) {
+		v.Add(field, msgInvisible)
+	}
+	return s
+}
+
 // email trims, lower-cases and checks an address: a bare address (no display
-// name), at most 254 characters, with a domain that has a dot.
+// name), at most 254 characters, with a domain that has a dot, and no
+// control or invisible format character (so that no two accounts' emails
+// look alike).
 func email(v *Validator, field, s string) string {
 	s = strings.ToLower(strings.TrimSpace(s))
 	switch {
@@ -68,6 +99,9 @@ func email(v *Validator, field, s string) string {
 		return s
 	case len(s) > MaxEmailLen:
 		v.Add(field, "must be at most 254 characters")
+		return s
+	case utf8.ValidString(s) && !hasControl(s, false) && hasFormat(s):
+		v.Add(field, msgInvisible)
 		return s
 	}
 	a, err := mail.ParseAddress(s)

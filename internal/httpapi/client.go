@@ -12,12 +12,14 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/epicevents/epicevents/internal/crm"
+	"github.com/epicevents/epicevents/internal/termsafe"
 )
 
 // Timeouts of the Client: connecting (TCP and TLS) and one whole request,
@@ -77,12 +79,15 @@ func (c *Client) BaseURL() string { return c.base }
 
 // NormalizeServerURL checks a server address and writes it one way: scheme
 // and host in lower case, no default port, no trailing slash, no trailing
-// /api/v1. Only http and https are accepted, without credentials, query or
-// fragment. The error is a *crm.Error (CodeInvalid) that says what to write.
+// /api/v1. Only https is accepted, and plain http for a server on this
+// machine (IsLoopbackHost), without credentials, query or fragment. The
+// error is a *crm.Error (CodeInvalid) that says what to write; it never
+// repeats a password written in the address.
 func NormalizeServerURL(raw string) (string, error) {
 	raw = strings.TrimSpace(raw)
+	shown := raw
 	bad := func(why string) error {
-		return crm.Errorf(crm.CodeInvalid, "server: %q %s; write it like https://crm.example.com", raw, why)
+		return crm.Errorf(crm.CodeInvalid, "server: %q %s; write it like https://crm.example.com", shown, why)
 	}
 	if raw == "" {
 		return "", crm.Errorf(crm.CodeInvalid, "server: an address is required, such as https://crm.example.com")
@@ -91,10 +96,13 @@ func NormalizeServerURL(raw string) (string, error) {
 	if err != nil {
 		return "", bad("is not a URL")
 	}
+	if _, has := u.User.Password(); has {
+		shown = u.Redacted()
+	}
 	u.Scheme = strings.ToLower(u.Scheme)
 	switch {
 	case u.Scheme != "http" && u.Scheme != "https":
-		return "", bad("must start with https:// (or http://)")
+		return "", bad("must start with https:// (or http:// for a server on this machine)")
 	case u.Host == "" || u.Hostname() == "":
 		return "", bad("has no host")
 	case u.User != nil:
@@ -116,6 +124,13 @@ func NormalizeServerURL(raw string) (string, error) {
 	if (u.Scheme == "https" && port == "443") || (u.Scheme == "http" && port == "80") {
 		port = ""
 	}
+	if u.Scheme == "http" && !IsLoopbackHost(host) {
+		// Plain http would carry the password and the tokens in clear
+		// across the network, to whoever answers for that name.
+		return "", crm.Errorf(crm.CodeInvalid,
+			"server: %q would send your password and tokens unencrypted over the network; "+
+				"use https:// (plain http:// is allowed only for localhost, 127.0.0.0/8 and [::1])", shown)
+	}
 	if strings.Contains(host, ":") {
 		host = "[" + host + "]"
 	}
@@ -126,6 +141,22 @@ func NormalizeServerURL(raw string) (string, error) {
 	path = strings.TrimSuffix(path, Prefix)
 	path = strings.TrimRight(path, "/")
 	return u.Scheme + "://" + host + path, nil
+}
+
+// IsLoopbackHost reports whether host (a URL's host name, without port or
+// brackets) names this machine beyond doubt: "localhost", an address of
+// 127.0.0.0/8 or ::1 (also written as an IPv4-mapped 127.x address). Other
+// names, even ones that resolve to a loopback address today, and shorthand
+// forms such as "127.1" are not: what they reach depends on a resolver.
+func IsLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	a, err := netip.ParseAddr(host)
+	if err != nil || a.Zone() != "" {
+		return false
+	}
+	return a.Unmap().IsLoopback()
 }
 
 func defaultHTTPClient() *http.Client {
@@ -318,6 +349,13 @@ func (c *Client) answerError(req request, resp *http.Response) error {
 		}
 		return c.unexpected(req, fmt.Errorf("HTTP %d with content type %q", resp.StatusCode, resp.Header.Get("Content-Type")))
 	}
+	// What the server says is shown to the user, who must be able to trust
+	// the terminal whatever the server is: one line each, nothing that a
+	// terminal obeys.
+	p.Detail, p.Reason, p.RequestID = termsafe.Line(p.Detail), termsafe.Line(p.Reason), termsafe.Line(p.RequestID)
+	for i, f := range p.Errors {
+		p.Errors[i] = crm.FieldError{Field: termsafe.Line(f.Field), Message: termsafe.Line(f.Message)}
+	}
 	code := p.Code
 	if !knownCode(code) {
 		code, _ = codeOfStatus(resp.StatusCode)
@@ -333,7 +371,7 @@ func (c *Client) answerError(req request, resp *http.Response) error {
 		// "internal error" with that reference.
 		ref := p.RequestID
 		if ref == "" {
-			ref = resp.Header.Get("X-Request-Id")
+			ref = termsafe.Line(resp.Header.Get("X-Request-Id"))
 		}
 		return &ServerError{Status: resp.StatusCode, RequestID: ref, Detail: p.Detail}
 	}
@@ -700,6 +738,11 @@ func listPage[T any](ctx context.Context, c *Client, req request, emit crm.Emit[
 				return bad(err)
 			}
 			if s != nil {
+				// A cursor is opaque but printed in the line that says
+				// how to see more: it must be plain text.
+				if termsafe.Line(*s) != *s {
+					return bad(errors.New("a next cursor with control characters"))
+				}
 				next = *s
 			}
 		default:

@@ -30,7 +30,7 @@ func TestNormalizeServerURL(t *testing.T) {
 		{"https://crm.example.com", "https://crm.example.com"},
 		{"  HTTPS://CRM.Example.COM/ ", "https://crm.example.com"},
 		{"https://crm.example.com:443/", "https://crm.example.com"},
-		{"http://crm.example.com:80", "http://crm.example.com"},
+		{"http://localhost:80", "http://localhost"},
 		{"http://127.0.0.1:8080", "http://127.0.0.1:8080"},
 		{"http://127.0.0.1:08080/", "http://127.0.0.1:8080"},
 		{"https://crm.example.com:8443/crm/", "https://crm.example.com:8443/crm"},

@@ -3,6 +3,8 @@ package output
 import (
 	"errors"
 	"io"
+
+	"github.com/epicevents/epicevents/internal/termsafe"
 )
 
 // errClosed is returned by Row and Close after Close.
@@ -73,6 +75,7 @@ func (l *List[T]) row(v T) error {
 		if err != nil {
 			return err
 		}
+		b = termsafe.JSON(b)
 		sep := ",\n  "
 		if l.n == 0 {
 			sep = "[\n  "

@@ -1,9 +1,12 @@
 package output
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"strings"
+
+	"github.com/epicevents/epicevents/internal/termsafe"
 )
 
 // Object writes one value, as shown by show, create, update and the actions.
@@ -16,10 +19,15 @@ func Object[T any](w io.Writer, opt Options, fields []Column[T], v T) error {
 	}
 	switch format {
 	case FormatJSON:
-		enc := json.NewEncoder(w)
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
 		enc.SetEscapeHTML(false)
 		enc.SetIndent("", "  ")
-		return enc.Encode(v)
+		if err := enc.Encode(v); err != nil {
+			return err
+		}
+		_, err := w.Write(termsafe.JSON(buf.Bytes()))
+		return err
 	case FormatCSV:
 		c := newCSVWriter[T](w)
 		return c.row(v)

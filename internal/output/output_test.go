@@ -116,7 +116,7 @@ func TestEmptyLists(t *testing.T) {
 		want   string
 	}{
 		{FormatJSON, "[]\n"},
-		{FormatCSV, "id,name,phone,total,signed,at,changes\n"},
+		{FormatCSV, `"id","name","phone","total","signed","at","changes"` + "\n"},
 		{FormatTable, "ID  NAME  PHONE  AT\n"},
 		{"", "ID  NAME  PHONE  AT\n"},
 	} {
@@ -129,9 +129,9 @@ func TestEmptyLists(t *testing.T) {
 
 func TestCSVList(t *testing.T) {
 	got := render(t, Options{Format: FormatCSV}, clientCols, sample())
-	want := `id,name,phone,total,signed,at,changes
-1,Ann <Lee> & co,+33612345678,1500.50,true,2025-03-09T14:05:00Z,"{""name"":[""a"",""b""]}"
-2,'=SUM(1),,-12.50,false,2025-03-09T14:05:00Z,
+	want := `"id","name","phone","total","signed","at","changes"
+1,"Ann <Lee> & co","+33612345678","1500.50",true,"2025-03-09T14:05:00Z","{""name"":[""a"",""b""]}"
+2,"'=SUM(1)",,"-12.50",false,"2025-03-09T14:05:00Z",
 `
 	if got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
@@ -145,13 +145,13 @@ func TestCSVList(t *testing.T) {
 func TestCSVPointerRowsAndNil(t *testing.T) {
 	rows := []*client{{ID: 7, Name: "Bo"}, nil}
 	got := render(t, Options{Format: FormatCSV}, nil, rows)
-	want := "id,name,phone,total,signed,at,changes\n" +
-		"7,Bo,,0.00,false,0001-01-01T00:00:00Z,\n" +
+	want := `"id","name","phone","total","signed","at","changes"` + "\n" +
+		`7,"Bo",,"0.00",false,"0001-01-01T00:00:00Z",` + "\n" +
 		",,,,,,\n"
 	if got != want {
 		t.Errorf("got\n%q\nwant\n%q", got, want)
 	}
-	if got := render(t, Options{Format: FormatCSV}, nil, []*client{}); got != "id,name,phone,total,signed,at,changes\n" {
+	if got := render(t, Options{Format: FormatCSV}, nil, []*client{}); got != `"id","name","phone","total","signed","at","changes"`+"\n" {
 		t.Errorf("empty pointer list: %q", got)
 	}
 }
@@ -159,37 +159,12 @@ func TestCSVPointerRowsAndNil(t *testing.T) {
 func TestCSVDynamicHeader(t *testing.T) {
 	rows := []map[string]any{{"b": 1, "a": "-x"}}
 	got := render(t, Options{Format: FormatCSV}, nil, rows)
-	if want := "a,b\n'-x,1\n"; got != want {
+	if want := "\"a\",\"b\"\n\"'-x\",1\n"; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
 	// Nothing is known about a map without rows: no header.
 	if got := render(t, Options{Format: FormatCSV}, nil, []map[string]any{}); got != "" {
 		t.Errorf("empty map list: %q", got)
-	}
-}
-
-func TestEscapeFormula(t *testing.T) {
-	for in, want := range map[string]string{
-		"=SUM(1)":           "'=SUM(1)",
-		"+33 6 12 34 56 78": "'+33 6 12 34 56 78",
-		"+33612345678":      "+33612345678",
-		"+":                 "'+",
-		"-12.50":            "-12.50",
-		"-12":               "-12",
-		"-12.":              "'-12.",
-		"-":                 "'-",
-		"-1+2":              "'-1+2",
-		"@x":                "'@x",
-		"\tfoo":             "'\tfoo",
-		"\rfoo":             "'\rfoo",
-		"foo=bar":           "foo=bar",
-		"":                  "",
-		"12.50":             "12.50",
-		"=HYPERLINK(\"x\")": "'=HYPERLINK(\"x\")",
-	} {
-		if got := EscapeFormula(in); got != want {
-			t.Errorf("EscapeFormula(%q) = %q, want %q", in, got, want)
-		}
 	}
 }
 
@@ -199,7 +174,7 @@ func TestCSVEscapesInsideRows(t *testing.T) {
 		N int    `json:"n"`
 	}
 	got := render(t, Options{Format: FormatCSV}, nil, []row{{"@x", -5}, {"\tfoo", 0}, {"a,\"b\"\nc", 1}, {`q\"},[{\u2028`, 2}, {"\u2028<&>", 3}})
-	want := "s,n\n'@x,-5\n'\tfoo,0\n\"a,\"\"b\"\"\nc\",1\n\"q\\\"\"},[{\\u2028\",2\n\"\u2028<&>\",3\n"
+	want := "\"s\",\"n\"\n\"'@x\",-5\n\"'\tfoo\",0\n\"a,\"\"b\"\"\nc\",1\n\"q\\\"\"},[{\\u2028\",2\n\"\u2028<&>\",3\n"
 	if got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}
@@ -465,7 +440,7 @@ func TestObject(t *testing.T) {
 	if err := Object(&buf, Options{Format: FormatCSV}, fields, c); err != nil {
 		t.Fatal(err)
 	}
-	wantCSV := "id,name,phone,total,signed,at,changes\n2,'=SUM(1),,-12.50,false,2025-03-09T14:05:00Z,\n"
+	wantCSV := `"id","name","phone","total","signed","at","changes"` + "\n" + `2,"'=SUM(1)",,"-12.50",false,"2025-03-09T14:05:00Z",` + "\n"
 	if got := buf.String(); got != wantCSV {
 		t.Errorf("csv got %q, want %q", got, wantCSV)
 	}

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/zalando/go-keyring"
+
+	"github.com/epicevents/epicevents/internal/config"
 )
 
 // Service is the keychain service name under which tokens are stored.
@@ -264,8 +266,10 @@ func (s *Store) fileWrite(m map[string]Tokens) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(s.home, 0o700); err != nil {
-		return fmt.Errorf("creating %s: %w", s.home, err)
+	// A missing home is made private; an existing one keeps its mode (the
+	// file itself is 0600 whatever the folder's).
+	if _, err := config.MakePrivateDir(s.home); err != nil {
+		return err
 	}
 	f, err := os.CreateTemp(s.home, ".tokens-*.tmp") // CreateTemp uses mode 0600
 	if err != nil {
