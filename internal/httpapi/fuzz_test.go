@@ -354,6 +354,32 @@ func FuzzParseETag(f *testing.F) {
 	})
 }
 
+// FuzzParseIfMatch: any If-Match value parses or is refused without a panic;
+// every version it yields was written in it as ETag writes it, and a value
+// that refuses is never half read.
+func FuzzParseIfMatch(f *testing.F) {
+	for _, s := range []string{`"3"`, `W/"3", "4"`, `*`, `, ,"a,b",`, `"3" "4"`, `*, "3"`, `"é"`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		c, err := parseIfMatch(http.Header{"If-Match": {s}})
+		if err != nil {
+			if c.present || c.any || c.versions != nil {
+				t.Fatalf("%q refused but read as %+v", s, c)
+			}
+			return
+		}
+		if c.any && (len(c.versions) > 0 || strings.TrimSpace(s) != "*") {
+			t.Fatalf("%q → %+v", s, c)
+		}
+		for _, v := range c.versions {
+			if !strings.Contains(s, ETag(v)) {
+				t.Fatalf("%q → version %d, whose tag %s it does not hold", s, v, ETag(v))
+			}
+		}
+	})
+}
+
 // fuzzNow is the clock of FuzzJWTVerify: the seed token stays valid.
 var fuzzNow = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 
