@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -66,6 +67,18 @@ func (s *Service) sessionUsable(sess Session, now time.Time) error {
 // same time; repeated failures per account and per client address are
 // throttled for a window, never locked for good.
 func (s *Service) Login(ctx context.Context, emailAddr, password string) (Tokens, error) {
+	// Longer than any email or password can be: invalid input, which tells
+	// nothing about who has an account.
+	var v Validator
+	if tooLong(emailAddr, MaxEmailLen) {
+		v.Add("email", "must be at most "+strconv.Itoa(MaxEmailLen)+" characters")
+	}
+	if tooLong(password, MaxPasswordInput) {
+		v.Add("password", "must be at most "+strconv.Itoa(MaxPasswordInput)+" characters")
+	}
+	if err := v.Err(); err != nil {
+		return Tokens{}, err
+	}
 	emailAddr = strings.ToLower(strings.TrimSpace(emailAddr))
 	if len(emailAddr) > MaxEmailLen || !utf8.ValidString(emailAddr) || hasControl(emailAddr, false) {
 		// No employee has such an email, and the database could not even
@@ -297,6 +310,9 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string) (Tok
 	actor, err := s.session(ctx, true)
 	if err != nil {
 		return Tokens{}, err
+	}
+	if tooLong(current, MaxPasswordInput) {
+		return Tokens{}, Invalid("current_password", "must be at most "+strconv.Itoa(MaxPasswordInput)+" characters")
 	}
 	hash, err := s.store.GetPasswordHash(ctx, actor.ID)
 	if err != nil {

@@ -14,7 +14,8 @@ import (
 
 // TestDocumentRules reads the embedded document's rules and checks a few
 // that the decoder depends on, so that a change of the document that would
-// quietly loosen them is seen.
+// quietly loosen them is seen, and that its limits are the domain's (local
+// mode applies those: both modes must refuse the same input).
 func TestDocumentRules(t *testing.T) {
 	rules := documentRules()
 	for _, c := range []struct {
@@ -31,14 +32,18 @@ func TestDocumentRules(t *testing.T) {
 		{"POST /api/v1/contracts", "signed", false, false, 0},
 		{"POST /api/v1/contracts", "amount_due", false, true, 20},
 		{"POST /api/v1/contracts", "total_amount", true, false, 20},
-		{"POST /api/v1/clients", "phone", false, true, 50},
+		{"POST /api/v1/clients", "phone", false, true, crm.MaxPhoneLen},
+		{"PATCH /api/v1/clients/{id}", "phone", false, false, crm.MaxPhoneLen},
 		{"POST /api/v1/clients", "company_name", false, true, crm.MaxCompanyLen},
 		{"PATCH /api/v1/clients/{id}", "company_name", false, false, crm.MaxCompanyLen},
 		{"POST /api/v1/employees", "email", true, false, crm.MaxEmailLen},
 		{"POST /api/v1/employees", "first_name", true, false, crm.MaxNameLen},
 		{"POST /api/v1/employees", "password", true, false, crm.MaxPasswordLen},
 		{"POST /api/v1/employees/{id}/deactivate", "reassign_to", false, true, 0},
-		{"POST /api/v1/auth/login", "password", true, false, 1024},
+		{"POST /api/v1/auth/login", "email", true, false, crm.MaxEmailLen},
+		{"POST /api/v1/auth/login", "password", true, false, crm.MaxPasswordInput},
+		{"POST /api/v1/me/password", "current_password", true, false, crm.MaxPasswordInput},
+		{"POST /api/v1/me/password", "new_password", true, false, crm.MaxPasswordLen},
 	} {
 		r, ok := rules[c.route]
 		if !ok {
