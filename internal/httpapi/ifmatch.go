@@ -129,7 +129,8 @@ func (c ifMatch) onChange(ctx context.Context) context.Context {
 
 // errPreconditionFailed is the 412 of a read whose If-Match does not match.
 func errPreconditionFailed(plural string, id int64) error {
-	return crm.Errorf(crm.CodeStale, "%s %d is not at the version that If-Match names; read it again", singular(plural), id)
+	return crm.Errorf(crm.CodeStale, "%s %d is at none of the versions that If-Match names (a weak tag never matches); read it without If-Match for its current ETag",
+		singular(plural), id)
 }
 
 // singular names one resource of a route's plural ("clients" → "client").
