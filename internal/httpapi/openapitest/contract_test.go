@@ -676,15 +676,24 @@ func (w *world) variations(t *testing.T, o operation, sc scenario) []variation {
 	return vs
 }
 
-// exampleValue is a valid value of a query parameter, from its schema; the
-// cursor has none (paging has its own case).
+// exampleValue is a valid value of a query parameter: its example in the
+// document, else one made from its schema; the cursor has none (paging has
+// its own case).
 func exampleValue(p *openapi3.Parameter) (string, bool) {
 	s := p.Schema.Value
 	switch {
 	case p.Name == "cursor":
 		return "", false
+	case p.Example != nil:
+		return fmt.Sprint(p.Example), true
+	case s.Example != nil:
+		return fmt.Sprint(s.Example), true
+	case len(s.Examples) > 0:
+		return fmt.Sprint(s.Examples[0]), true
 	case p.Name == "limit":
 		return "2", true
+	case s.Format == "email":
+		return "kevin@startup.example", true
 	case len(s.Enum) > 0:
 		return fmt.Sprint(s.Enum[0]), true
 	case s.Type.Is("boolean"):
