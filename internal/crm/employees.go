@@ -205,6 +205,9 @@ func (s *Service) SetPassword(ctx context.Context, id int64, password string) er
 	}
 	now := s.now()
 	return s.store.InTx(ctx, func(q Queries) error {
+		if _, err := fresh(ctx, "employee", id, q.GetEmployee); err != nil {
+			return err
+		}
 		if err := q.SetPassword(ctx, id, hash, true, now); err != nil {
 			return err
 		}

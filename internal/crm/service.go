@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"reflect"
+	"slices"
 	"sync"
 	"time"
 )
@@ -163,16 +164,18 @@ func WithClientAddr(ctx context.Context, addr string) context.Context {
 }
 
 // WithIfMatch makes the next change fail with CodeStale unless the row is
-// still at version: the If-Match of the HTTP API.
-func WithIfMatch(ctx context.Context, version int64) context.Context {
-	return context.WithValue(ctx, keyIfMatch, version)
+// still at one of versions: the If-Match of the HTTP API, which may list
+// several. With no version at all (If-Match named none this server made),
+// every change fails.
+func WithIfMatch(ctx context.Context, versions ...int64) context.Context {
+	return context.WithValue(ctx, keyIfMatch, append([]int64{}, versions...))
 }
 
 // checkVersion refuses a change to a row that changed since the caller read it.
 // It runs inside the change's transaction, after the row is locked, so that
 // of several writers holding the same version exactly one wins.
 func checkVersion(ctx context.Context, entity string, id, current int64) error {
-	if want, ok := ctx.Value(keyIfMatch).(int64); ok && want != current {
+	if want, ok := ctx.Value(keyIfMatch).([]int64); ok && !slices.Contains(want, current) {
 		return Errorf(CodeStale, "%s %d changed since you read it; read it again and retry", entity, id)
 	}
 	return nil

@@ -3,6 +3,7 @@ package crm
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -70,6 +71,18 @@ func (s *Service) sessionUsable(sess Session, now time.Time) error {
 // same time; repeated failures are throttled for a window (see throttle.go),
 // never locked for good.
 func (s *Service) Login(ctx context.Context, emailAddr, password string) (Tokens, error) {
+	// Longer than any email or password can be: invalid input, which tells
+	// nothing about who has an account.
+	var v Validator
+	if tooLong(emailAddr, MaxEmailLen) {
+		v.Add("email", "must be at most "+strconv.Itoa(MaxEmailLen)+" characters")
+	}
+	if tooLong(password, MaxPasswordInput) {
+		v.Add("password", "must be at most "+strconv.Itoa(MaxPasswordInput)+" characters")
+	}
+	if err := v.Err(); err != nil {
+		return Tokens{}, err
+	}
 	emailAddr = strings.ToLower(strings.TrimSpace(emailAddr))
 	att, err := s.newAttempt(ctx, emailAddr, "failed logins")
 	if err != nil {
@@ -292,6 +305,9 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string) (Tok
 	actor, err := s.session(ctx, true)
 	if err != nil {
 		return Tokens{}, err
+	}
+	if tooLong(current, MaxPasswordInput) {
+		return Tokens{}, Invalid("current_password", "must be at most "+strconv.Itoa(MaxPasswordInput)+" characters")
 	}
 	// The new password is judged first: that tells nothing of the current
 	// one, and costs no attempt.

@@ -22,11 +22,24 @@ const (
 	MaxAttendees   = 100_000
 	MinPasswordLen = 15
 	MaxPasswordLen = 128
+	// MaxPhoneLen bounds a phone as typed, separators included: 15 digits
+	// with every separator the syntax allows fit well within it.
+	MaxPhoneLen = 50
+	// MaxPasswordInput bounds a password given to be checked (login, the
+	// current password of a change): no password the policy accepts is
+	// longer, so a longer one is refused before any hashing.
+	MaxPasswordInput = 1024
 )
+
+// tooLong reports whether s, as sent (surrounding spaces included), has
+// more than max characters: the limits count what a client sends, as the
+// API's document does, so that local and remote mode refuse the same input.
+func tooLong(s string, max int) bool { return utf8.RuneCountInString(s) > max }
 
 // text trims s and checks its length in characters and that it holds no control
 // characters (newlines are allowed only where multiline is true).
 func text(v *Validator, field, s string, min, max int, multiline bool) string {
+	long := tooLong(s, max)
 	s = strings.TrimSpace(s)
 	n := utf8.RuneCountInString(s)
 	switch {
@@ -36,7 +49,7 @@ func text(v *Validator, field, s string, min, max int, multiline bool) string {
 		v.Add(field, "is required")
 	case n < min:
 		v.Add(field, "must be at least "+strconv.Itoa(min)+" characters")
-	case n > max:
+	case long:
 		v.Add(field, "must be at most "+strconv.Itoa(max)+" characters")
 	case hasControl(s, multiline):
 		v.Add(field, "must not contain control characters")
@@ -92,12 +105,13 @@ func personName(v *Validator, field, s string) string {
 // control or invisible format character (so that no two accounts' emails
 // look alike).
 func email(v *Validator, field, s string) string {
+	long := tooLong(s, MaxEmailLen)
 	s = strings.ToLower(strings.TrimSpace(s))
 	switch {
 	case s == "":
 		v.Add(field, "is required")
 		return s
-	case len(s) > MaxEmailLen:
+	case long || len(s) > MaxEmailLen:
 		v.Add(field, "must be at most 254 characters")
 		return s
 	case utf8.ValidString(s) && !hasControl(s, false) && hasFormat(s):
@@ -145,6 +159,10 @@ func FormatPhone(p string) string { return phonefmt.Format(p) }
 func phone(v *Validator, field string, s *string) *string {
 	if s == nil {
 		return nil
+	}
+	if tooLong(*s, MaxPhoneLen) {
+		v.Add(field, "must be at most "+strconv.Itoa(MaxPhoneLen)+" characters")
+		return s
 	}
 	if strings.TrimSpace(*s) == "" {
 		empty := ""

@@ -148,6 +148,13 @@ func TestValidation(t *testing.T) {
 		{"email display name", func(v *Validator) { email(v, "email", "Kevin <kevin@startup.io>") }, "email"},
 		{"email no dot", func(v *Validator) { email(v, "email", "kevin@localhost") }, "email"},
 		{"email too long", func(v *Validator) { email(v, "email", strings.Repeat("a", 250)+"@x.io") }, "email"},
+		// Limits count what was sent, surrounding spaces included, as the
+		// API's document does.
+		{"name 100 and a space", func(v *Validator) { text(v, "first_name", " "+strings.Repeat("a", 100), 1, MaxNameLen, false) }, "first_name"},
+		{"email 254 and a space", func(v *Validator) { email(v, "email", strings.Repeat("a", 249)+"@x.io ") }, "email"},
+		{"email 254", func(v *Validator) { email(v, "email", strings.Repeat("a", 249)+"@x.io") }, ""},
+		{"phone at its limit", func(v *Validator) { phone(v, "phone", ptrTo(strings.Repeat(" ", 36)+"+33612345678  ")) }, ""},
+		{"phone too long", func(v *Validator) { phone(v, "phone", ptrTo(strings.Repeat(" ", 37)+"+33612345678  ")) }, "phone"},
 		{"role ok", func(v *Validator) { validRole(v, "role", "sales") }, ""},
 		{"role bad", func(v *Validator) { validRole(v, "role", "CEO") }, "role"},
 	} {
@@ -254,3 +261,5 @@ func TestDiff(t *testing.T) {
 		t.Errorf("deletion diff = %v", deleted)
 	}
 }
+
+func ptrTo[T any](v T) *T { return &v }

@@ -27,24 +27,29 @@ import (
 	"github.com/epicevents/epicevents/internal/testdb"
 )
 
-// bodyTypes are the request bodies the server decodes, each a fresh value.
-var bodyTypes = []func() any{
-	func() any { return &crm.NewEmployee{} },
-	func() any { return &crm.EmployeePatch{} },
-	func() any { return &crm.NewClient{} },
-	func() any { return &crm.ClientPatch{} },
-	func() any { return &crm.NewContract{} },
-	func() any { return &crm.ContractPatch{} },
-	func() any { return &crm.NewEvent{} },
-	func() any { return &crm.EventPatch{} },
-	func() any { return &LoginRequest{} },
-	func() any { return &RefreshRequest{} },
-	func() any { return &PasswordChange{} },
-	func() any { return &SetPasswordRequest{} },
-	func() any { return &DeactivateRequest{} },
-	func() any { return &SalesContactRequest{} },
-	func() any { return &SupportRequest{} },
-	func() any { return &struct{}{} },
+// bodyTypes are the request bodies the server decodes, each a fresh value,
+// with the route that decodes it (whose request body in the document says
+// which fields are required or may be null).
+var bodyTypes = []struct {
+	pattern string
+	mk      func() any
+}{
+	{"POST /api/v1/employees", func() any { return &crm.NewEmployee{} }},
+	{"PATCH /api/v1/employees/{id}", func() any { return &crm.EmployeePatch{} }},
+	{"POST /api/v1/clients", func() any { return &crm.NewClient{} }},
+	{"PATCH /api/v1/clients/{id}", func() any { return &crm.ClientPatch{} }},
+	{"POST /api/v1/contracts", func() any { return &crm.NewContract{} }},
+	{"PATCH /api/v1/contracts/{id}", func() any { return &crm.ContractPatch{} }},
+	{"POST /api/v1/events", func() any { return &crm.NewEvent{} }},
+	{"PATCH /api/v1/events/{id}", func() any { return &crm.EventPatch{} }},
+	{"POST /api/v1/auth/login", func() any { return &LoginRequest{} }},
+	{"POST /api/v1/auth/refresh", func() any { return &RefreshRequest{} }},
+	{"POST /api/v1/me/password", func() any { return &PasswordChange{} }},
+	{"POST /api/v1/employees/{id}/set-password", func() any { return &SetPasswordRequest{} }},
+	{"POST /api/v1/employees/{id}/deactivate", func() any { return &DeactivateRequest{} }},
+	{"POST /api/v1/clients/{id}/reassign", func() any { return &SalesContactRequest{} }},
+	{"POST /api/v1/events/{id}/assign", func() any { return &SupportRequest{} }},
+	{"POST /api/v1/contracts/{id}/sign", func() any { return &struct{}{} }},
 }
 
 // FuzzDecodeBody: the body decoder, for every input type, never panics and
@@ -56,11 +61,12 @@ func FuzzDecodeBody(f *testing.F) {
 	f.Add([]byte(`{"reassign_to":null}`), "application/json")
 	f.Add([]byte(``), "text/plain")
 	f.Fuzz(func(t *testing.T, body []byte, contentType string) {
-		for i, mk := range bodyTypes {
+		for i, bt := range bodyTypes {
 			for _, rule := range []bodyRule{bodyRequired, bodyOptional} {
 				r := httptest.NewRequest("POST", "/api/v1/x", bytes.NewReader(body))
 				r.Header.Set("Content-Type", contentType)
-				err := decodeBody(httptest.NewRecorder(), r, mk(), rule)
+				r.Pattern = bt.pattern
+				err := decodeBody(httptest.NewRecorder(), r, bt.mk(), rule)
 				if err == nil {
 					if len(bytes.TrimSpace(body)) > 0 && (!utf8.Valid(body) || !json.Valid(body)) {
 						t.Fatalf("type %d accepted a body that is not valid UTF-8 JSON: %q", i, body)
@@ -344,6 +350,32 @@ func FuzzParseETag(f *testing.F) {
 		}
 		if back, ok := ParseETag(ETag(v)); !ok || back != v {
 			t.Fatalf("%q → %d → %s → %d", s, v, ETag(v), back)
+		}
+	})
+}
+
+// FuzzParseIfMatch: any If-Match value parses or is refused without a panic;
+// every version it yields was written in it as ETag writes it, and a value
+// that refuses is never half read.
+func FuzzParseIfMatch(f *testing.F) {
+	for _, s := range []string{`"3"`, `W/"3", "4"`, `*`, `, ,"a,b",`, `"3" "4"`, `*, "3"`, `"é"`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		c, err := parseIfMatch(http.Header{"If-Match": {s}})
+		if err != nil {
+			if c.present || c.any || c.versions != nil {
+				t.Fatalf("%q refused but read as %+v", s, c)
+			}
+			return
+		}
+		if c.any && (len(c.versions) > 0 || strings.TrimSpace(s) != "*") {
+			t.Fatalf("%q → %+v", s, c)
+		}
+		for _, v := range c.versions {
+			if !strings.Contains(s, ETag(v)) {
+				t.Fatalf("%q → version %d, whose tag %s it does not hold", s, v, ETag(v))
+			}
 		}
 	})
 }

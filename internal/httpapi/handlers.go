@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync"
 
 	"github.com/epicevents/epicevents/internal/crm"
@@ -144,21 +143,6 @@ func pathID(r *http.Request) (int64, error) {
 	return id, nil
 }
 
-// ifMatch returns ctx carrying the version of an If-Match header, for the
-// service to refuse the change with CodeStale (412) if the row has moved on.
-// "*" asks for no check.
-func ifMatch(r *http.Request) (context.Context, error) {
-	h := strings.TrimSpace(r.Header.Get("If-Match"))
-	if h == "" || h == "*" {
-		return r.Context(), nil
-	}
-	v, ok := ParseETag(h)
-	if !ok {
-		return nil, badRequest("If-Match", `must be an ETag as sent by the server, such as "3"`)
-	}
-	return crm.WithIfMatch(r.Context(), v), nil
-}
-
 // one answers GET /<plural>/{id}.
 func serveOne[T any](get func(context.Context, int64) (T, error)) apiHandler {
 	return func(w http.ResponseWriter, r *http.Request) error {
@@ -166,9 +150,16 @@ func serveOne[T any](get func(context.Context, int64) (T, error)) apiHandler {
 		if err != nil {
 			return err
 		}
+		cond, err := parseIfMatch(r.Header)
+		if err != nil {
+			return err
+		}
 		v, err := get(r.Context(), id)
 		if err != nil {
 			return err
+		}
+		if m, ok := resourceOf(v); ok && !cond.matches(m.version) {
+			return errPreconditionFailed(m.plural, m.id)
 		}
 		return writeResource(w, http.StatusOK, v)
 	}
@@ -206,10 +197,11 @@ func serveChange[B, T any](rule bodyRule, fn func(ctx context.Context, id int64,
 		if err != nil {
 			return err
 		}
-		ctx, err := ifMatch(r)
+		cond, err := parseIfMatch(r.Header)
 		if err != nil {
 			return err
 		}
+		ctx := cond.onChange(r.Context())
 		var body B
 		if err := decodeBody(w, r, &body, rule); err != nil {
 			return err

@@ -42,11 +42,19 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 	return writeResource(w, http.StatusNoContent, noContent{})
 }
 
-// me answers GET /me.
+// me answers GET /me, which is the caller's employee resource: its ETag,
+// and If-Match, are those of GET /employees/{id}.
 func (s *Server) me(w http.ResponseWriter, r *http.Request) error {
+	cond, err := parseIfMatch(r.Header)
+	if err != nil {
+		return err
+	}
 	e, err := s.svc.Me(r.Context())
 	if err != nil {
 		return err
+	}
+	if !cond.matches(e.Version) {
+		return errPreconditionFailed("employees", e.ID)
 	}
 	return writeResource(w, http.StatusOK, e)
 }

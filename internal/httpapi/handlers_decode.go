@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/http"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -30,10 +31,16 @@ const (
 // decode reads a JSON object into dst, a pointer to a flat struct of the crm
 // or wire types. It is strict on purpose (OWASP API3/API8): 1 MiB at most,
 // JSON content type only, valid UTF-8, one object and nothing after it, no
-// duplicate key, no unknown or read-only field. Malformed input is 400; a
-// value of the right JSON type that does not parse (an amount, a time) is 422
-// naming its field.
+// duplicate key, no unknown or read-only field. Malformed input is 400. The
+// route's request body in the OpenAPI document says which fields are
+// required, which may be null and how long a string may be: a field missing,
+// null where it may not be, or too long is 422 naming it, like a value of the
+// right JSON type that does not parse (an amount, a time).
 func decodeBody(w http.ResponseWriter, r *http.Request, dst any, rule bodyRule) error {
+	rules, err := bodyBinding(r.Pattern, reflect.TypeOf(dst).Elem())
+	if err != nil {
+		return err // the document and the Go type disagree: an internal error
+	}
 	if r.ContentLength > MaxBodyBytes {
 		return errTooLarge
 	}
@@ -59,7 +66,7 @@ func decodeBody(w http.ResponseWriter, r *http.Request, dst any, rule bodyRule) 
 	if !utf8.Valid(body) {
 		return badRequest("", "the body is not valid UTF-8")
 	}
-	return decodeObject(body, dst)
+	return decodeObject(body, dst, rules)
 }
 
 // checkContentType accepts application/json with an optional UTF-8 charset.
@@ -78,7 +85,10 @@ func checkContentType(ct string) error {
 // decodeObject decodes the members of one JSON object into the fields of dst
 // one by one, so that an error names the field at fault, which
 // encoding/json's errors from custom unmarshalers (amounts, times) do not.
-func decodeObject(data []byte, dst any) error {
+// rules come from the document: a required field that is absent and a null
+// that the document does not admit are refused, so that Go's zero values
+// never stand in for them.
+func decodeObject(data []byte, dst any, rules inputRules) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if tok, err := dec.Token(); err != nil {
 		return syntaxError(err)
@@ -112,6 +122,11 @@ func decodeObject(data []byte, dst any) error {
 			}
 			return badRequest(key, "is not a field of this request")
 		}
+		rule := rules.body[key]
+		if string(raw) == "null" && !rule.nullable {
+			invalid.Add(key, "must not be null")
+			continue
+		}
 		f := rv.Field(idx)
 		if err := json.Unmarshal(raw, f.Addr().Interface()); err != nil {
 			typeErr, msg := valueError(f.Type(), raw, err)
@@ -120,6 +135,19 @@ func decodeObject(data []byte, dst any) error {
 			} else {
 				invalid.Add(key, msg)
 			}
+			continue
+		}
+		if rule.maxLength > 0 && raw[0] == '"' {
+			var s string
+			// raw is a valid JSON string: it decoded into the field.
+			if json.Unmarshal(raw, &s) == nil && utf8.RuneCountInString(s) > rule.maxLength {
+				invalid.Add(key, "must be at most "+strconv.Itoa(rule.maxLength)+" characters")
+			}
+		}
+	}
+	for _, name := range rules.required {
+		if !seen[name] {
+			invalid.Add(name, "is required")
 		}
 	}
 	if _, err := dec.Token(); err != nil { // the closing brace

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/epicevents/epicevents/internal/crm"
 )
@@ -21,8 +22,10 @@ type listQuery struct {
 }
 
 // newQuery checks the parameter names of r against allowed (limit and cursor
-// are always allowed).
+// are always allowed), and the length of each value against the route's
+// parameters in the OpenAPI document.
 func newQuery(r *http.Request, allowed ...string) *listQuery {
+	params := routeRules(r).query
 	values, err := url.ParseQuery(r.URL.RawQuery)
 	// URL.Query drops what it cannot decode (a stray %): a filter lost that
 	// way would widen the list without a word.
@@ -38,6 +41,8 @@ func newQuery(r *http.Request, allowed ...string) *listQuery {
 			q.add(name, "is not a parameter of this list")
 		case len(q.values[name]) > 1:
 			q.add(name, "is given more than once")
+		case params[name].maxLength > 0 && utf8.RuneCountInString(q.values.Get(name)) > params[name].maxLength:
+			q.add(name, "must be at most "+strconv.Itoa(params[name].maxLength)+" characters")
 		}
 	}
 	return q

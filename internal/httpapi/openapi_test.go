@@ -20,6 +20,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
 	"github.com/epicevents/epicevents/internal/auth"
 	"github.com/epicevents/epicevents/internal/crm"
 	"github.com/epicevents/epicevents/internal/httpapi"
@@ -74,8 +76,27 @@ func TestOpenAPIDocument(t *testing.T) {
 					}
 				}
 			}
-			if strings.Contains(path, "{id}") && method != http.MethodGet && op.Responses.Status(412) == nil {
-				t.Errorf("%s: changes a resource but documents no 412 (If-Match)", where)
+			if strings.Contains(path, "{id}") || op.OperationID == "me" {
+				// Every route of one resource, reads included, honours
+				// If-Match.
+				if op.Responses.Status(412) == nil || !takesIfMatch(op) {
+					t.Errorf("%s: a route of one resource that does not document If-Match and 412", where)
+				}
+			} else if takesIfMatch(op) {
+				t.Errorf("%s: documents If-Match, which only routes of one resource honour", where)
+			}
+			// Every string a client sends is bounded: a body field or a
+			// query parameter has a maxLength (or is an enum). Headers are
+			// bounded by the server's header size limit as a whole.
+			for _, p := range op.Parameters {
+				if p.Value.In != "header" {
+					checkBounded(t, where+" parameter "+p.Value.Name, p.Value.Schema)
+				}
+			}
+			if op.RequestBody != nil {
+				for _, c := range op.RequestBody.Value.Content {
+					checkBounded(t, where+" body", c.Schema)
+				}
 			}
 		}
 	}
@@ -84,6 +105,60 @@ func TestOpenAPIDocument(t *testing.T) {
 		if v.Type.Is("object") && v.AdditionalProperties.Has != nil && *v.AdditionalProperties.Has {
 			t.Errorf("schema %s allows unknown fields", name)
 		}
+	}
+}
+
+// takesIfMatch reports whether op documents the If-Match header.
+func takesIfMatch(op *openapi3.Operation) bool {
+	for _, p := range op.Parameters {
+		if p.Value.In == "header" && p.Value.Name == "If-Match" {
+			return true
+		}
+	}
+	return false
+}
+
+// checkBounded fails for every string of s, its properties, items and
+// alternatives, that has no maxLength and is not an enum or a constant; and
+// for every array without items.
+func checkBounded(t *testing.T, where string, s *openapi3.SchemaRef) {
+	t.Helper()
+	if s == nil || s.Value == nil {
+		return
+	}
+	v := s.Value
+	if v.Type.Includes("string") && v.MaxLength == nil && len(v.Enum) == 0 && v.Const == nil {
+		t.Errorf("%s: a string without maxLength", where)
+	}
+	if v.Type.Includes("array") && v.Items == nil {
+		t.Errorf("%s: an array without items", where)
+	}
+	for name, p := range v.Properties {
+		checkBounded(t, where+"."+name, p)
+	}
+	checkBounded(t, where+"[]", v.Items)
+	for _, alt := range append(append(openapi3.SchemaRefs{}, v.OneOf...), v.AnyOf...) {
+		checkBounded(t, where, alt)
+	}
+}
+
+// TestAuditChangesAreDescribed: the changes of an audit entry are
+// {"field": [before, after]}, each an array of exactly two values.
+func TestAuditChangesAreDescribed(t *testing.T) {
+	spec := openapitest.Load(t)
+	changes := spec.Doc.Components.Schemas["AuditEntry"].Value.Properties["changes"].Value
+	pair := changes.AdditionalProperties.Schema
+	if pair == nil || !pair.Value.Type.Is("array") || pair.Value.Items == nil ||
+		pair.Value.MinItems != 2 || pair.Value.MaxItems == nil || *pair.Value.MaxItems != 2 {
+		t.Fatalf("AuditEntry.changes: %+v", pair)
+	}
+	entities := spec.Doc.Components.Parameters["Entity"].Value.Schema.Value.Enum
+	var names []string
+	for _, e := range entities {
+		names = append(names, fmt.Sprint(e))
+	}
+	if !slices.Equal(names, crm.AuditEntities) {
+		t.Errorf("the entity filter lists %v; the audit trail speaks of %v", names, crm.AuditEntities)
 	}
 }
 

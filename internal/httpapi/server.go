@@ -63,6 +63,7 @@ func NewServer(svc *crm.Service, opts ServerOptions) *Server {
 	if s.log == nil {
 		s.log = slog.Default()
 	}
+	documentRules() // read the document's rules now: a broken document fails at start-up
 	s.routes()
 	// Outermost first: the id and headers exist before anything can fail;
 	// observe sees the final status, including the 500 that recoverPanics

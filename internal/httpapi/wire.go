@@ -139,13 +139,14 @@ const (
 // ETag is the entity tag of a row at a version.
 func ETag(version int64) string { return `"` + strconv.FormatInt(version, 10) + `"` }
 
-// ParseETag reads an If-Match value written by ETag (weak tags are refused, as
-// If-Match compares strongly).
+// ParseETag returns the version of an entity tag that ETag wrote, byte for
+// byte: entity tags compare as strings, so "007" is not the tag of version 7,
+// and a weak tag is never the tag of a version (If-Match compares strongly).
 func ParseETag(s string) (int64, bool) {
 	s = strings.TrimSpace(s)
 	if len(s) < 3 || s[0] != '"' || s[len(s)-1] != '"' {
 		return 0, false
 	}
 	v, err := strconv.ParseInt(s[1:len(s)-1], 10, 64)
-	return v, err == nil && v > 0
+	return v, err == nil && v > 0 && ETag(v) == s
 }
