@@ -101,8 +101,9 @@ func TestLoginThrottle(t *testing.T) {
 		nextWindow()
 
 		// Unknown emails, and emails no employee can have, are throttled
-		// the same way, with the same message.
-		for i, email := range []string{"ghost@epic.example", "gh\x01ost@epic.example", strings.Repeat("g", 300) + "@epic.example"} {
+		// the same way, with the same message. (An email longer than any
+		// can be is invalid input before any of this: limits_test.go.)
+		for i, email := range []string{"ghost@epic.example", "gh\x01ost@epic.example"} {
 			addr := fmt.Sprintf("127.0.1.%d", i)
 			for range 5 {
 				fail(addr, email)
