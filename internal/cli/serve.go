@@ -10,13 +10,17 @@ import (
 	"net/http"
 	"os"
 	"runtime/debug"
+	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
 
 	"github.com/epicevents/epicevents/internal/crm"
 	"github.com/epicevents/epicevents/internal/httpapi"
 	"github.com/epicevents/epicevents/internal/sqlstore"
+	"github.com/epicevents/epicevents/internal/webui"
 )
 
 // serve's garbage collector, unless the environment sets GOGC or GOMEMLIMIT:
@@ -54,17 +58,20 @@ func (a *App) serveCmd() *cobra.Command {
 	o := &serveOptions{}
 	cmd := &cobra.Command{
 		Use:   "serve",
-		Short: "Run the HTTP API server",
-		Long: `serve runs the JSON API (docs/api.md) on --addr, so that employees' machines
-use the CRM with ` + "`--server URL`" + ` and never hold database credentials or signing
+		Short: "Run the server: the web UI and the HTTP API",
+		Long: `serve runs the CRM's server on --addr: the web UI at / for employees'
+browsers, and the JSON API under /api/v1, so that employees' machines use the
+CRM with ` + "`--server URL`" + ` and never hold database credentials or signing
 keys. It reads EPICEVENTS_DATABASE_URL and the other settings from the
 environment and from a .env file in the current folder, and refuses to start on
 a database whose schema is behind (run ` + "`epicevents migrate up`" + `).
 
 Set EPICEVENTS_JWT_SECRET in production: without it the signing key is kept in
 the database, and serve warns about it. Serve TLS with --tls-cert and --tls-key,
-or run behind a reverse proxy that does. Logs are JSON lines on stderr, one per
-request; /healthz, /readyz and /metrics (Prometheus) are for operations.
+or run behind a reverse proxy that does: browsers keep the web UI's session
+cookie only over HTTPS or on this machine, and serve warns when it listens on
+another address without TLS. Logs are JSON lines on stderr, one per request;
+/healthz, /readyz and /metrics (Prometheus) are for operations.
 On SIGTERM or interrupt, in-flight requests get 20 seconds to finish.`,
 		Example: `  epicevents serve
   epicevents serve --addr 0.0.0.0:8443 --tls-cert server.crt --tls-key server.key
@@ -133,10 +140,19 @@ func (a *App) runServe(ctx context.Context, o *serveOptions) error {
 	if a.reporter != nil { // a nil *Reporter in the interface would not be nil
 		opts.Reporter = a.reporter
 	}
+	// One registry for the API's and the web UI's metrics, on /metrics.
+	opts.Registry = prometheus.NewRegistry()
+	opts.Registry.MustRegister(collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	api := httpapi.NewServer(svc, opts)
+	ui, err := webui.New(svc, webui.Options{Location: a.cfg.Location, Logger: log,
+		Reporter: opts.Reporter, Registry: opts.Registry})
+	if err != nil {
+		return err
+	}
 	tuneGC()
 	srv := &http.Server{
-		Handler:           api.Handler(),
+		Handler:           mount(api.Handler(), ui),
 		TLSConfig:         tlsConfig,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
@@ -154,6 +170,8 @@ func (a *App) runServe(ctx context.Context, o *serveOptions) error {
 	scheme := "http"
 	if tlsConfig != nil {
 		scheme = "https"
+	} else if warning := plainHTTPWarning(ln.Addr()); warning != "" {
+		log.Warn(warning)
 	}
 	// One plain line, the real address (port 0 picks one), for people and
 	// for scripts that wait for the server to be up.
@@ -253,4 +271,41 @@ func warnPrivileges(ctx context.Context, log *slog.Logger, db *sqlstore.DB) erro
 			"role", p.Role, "owner", true)
 	}
 	return nil
+}
+
+// mount sends the API's paths (/api/v1 and the operations routes) to the API
+// and every other path to the web UI. Each side sets its own security
+// headers, so that every response carries exactly one
+// Content-Security-Policy: the API's strict one for JSON, the UI's for pages.
+func mount(api, ui http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if isAPIPath(r.URL.Path) {
+			api.ServeHTTP(w, r)
+			return
+		}
+		ui.ServeHTTP(w, r)
+	})
+}
+
+// isAPIPath reports whether path belongs to the API.
+func isAPIPath(path string) bool {
+	switch path {
+	case httpapi.Prefix, "/healthz", "/readyz", "/metrics":
+		return true
+	}
+	return strings.HasPrefix(path, httpapi.Prefix+"/")
+}
+
+// plainHTTPWarning is the warning for serving plain HTTP on an address other
+// machines can reach: browsers keep the web UI's session cookie
+// (__Host-epicevents_session, Secure) only over HTTPS or on the loopback
+// address, so nobody could stay logged in to the web UI from another
+// machine. "" on a loopback address.
+func plainHTTPWarning(addr net.Addr) string {
+	if tcp, ok := addr.(*net.TCPAddr); ok && tcp.IP.IsLoopback() {
+		return ""
+	}
+	return "serve is listening on " + addr.String() + " over plain HTTP: browsers keep the web UI's session " +
+		"cookie only over HTTPS (or on this machine), so nobody can log in to the web UI from another machine; " +
+		"give --tls-cert and --tls-key, or serve it through a reverse proxy that terminates TLS (see docs/deploy.md)"
 }

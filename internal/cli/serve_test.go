@@ -10,6 +10,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"io"
 	"math/big"
 	"net"
 	"net/http"
@@ -22,6 +23,7 @@ import (
 	"time"
 
 	"github.com/epicevents/epicevents/internal/cli"
+	"github.com/epicevents/epicevents/internal/webui"
 )
 
 const servePassword = "violet tractor under the bridge"
@@ -275,4 +277,110 @@ func selfSigned(t *testing.T) (certFile, keyFile string, pool *x509.CertPool) {
 		t.Fatal(err)
 	}
 	return certFile, keyFile, pool
+}
+
+// TestServeWebUI: serve answers the web UI at / beside the API, each with
+// its own headers: exactly one Content-Security-Policy per response.
+func TestServeWebUI(t *testing.T) {
+	env := serveEnv(t)
+	initCRM(t, env)
+	base, logs, stop := startServe(t, env)
+	get := func(method, path string, h ...string) (*http.Response, string) {
+		t.Helper()
+		req, err := http.NewRequest(method, base+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i+1 < len(h); i += 2 {
+			req.Header.Set(h[i], h[i+1])
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp, string(b)
+	}
+	uiPolicy := webui.ContentSecurityPolicy
+	apiPolicy := "default-src 'none'; frame-ancestors 'none'"
+	for _, c := range []struct {
+		method, path string
+		headers      []string
+		status       int
+		ctype        string
+		policy       string
+	}{
+		{"GET", "/login", nil, 200, "text/html; charset=utf-8", uiPolicy},
+		{"GET", "/no/such/page", nil, 404, "text/html; charset=utf-8", uiPolicy},
+		{"POST", "/login", []string{"Sec-Fetch-Site", "cross-site"}, 403, "text/html; charset=utf-8", uiPolicy},
+		{"GET", "/api/v1/me", nil, 401, "application/problem+json", apiPolicy},
+		{"GET", "/api/v1/no/such/route", nil, 404, "application/problem+json", apiPolicy},
+		{"GET", "/healthz", nil, 200, "application/json", apiPolicy},
+	} {
+		resp, b := get(c.method, c.path, c.headers...)
+		if resp.StatusCode != c.status || resp.Header.Get("Content-Type") != c.ctype {
+			t.Errorf("%s %s: %d %s, want %d %s: %s", c.method, c.path, resp.StatusCode,
+				resp.Header.Get("Content-Type"), c.status, c.ctype, b)
+		}
+		if got := resp.Header.Values("Content-Security-Policy"); len(got) != 1 || got[0] != c.policy {
+			t.Errorf("%s %s: Content-Security-Policy %q, want exactly %q", c.method, c.path, got, c.policy)
+		}
+	}
+	// The login page's files are served under their hashed names.
+	_, page := get("GET", "/login")
+	css := regexp.MustCompile(`href="(/static/app\.[0-9a-f]{10}\.css)"`).FindStringSubmatch(page)
+	if css == nil {
+		t.Fatalf("no stylesheet in the login page:\n%s", page)
+	}
+	if resp, _ := get("GET", css[1]); resp.StatusCode != 200 || resp.Header.Get("Cache-Control") != "public, max-age=31536000, immutable" {
+		t.Errorf("%s: %d, Cache-Control %q", css[1], resp.StatusCode, resp.Header.Get("Cache-Control"))
+	}
+	// One /metrics for both.
+	if _, m := get("GET", "/metrics"); !strings.Contains(m, `epicevents_webui_requests_total{route="GET /login",status="200"}`) ||
+		!strings.Contains(m, "epicevents_http_requests_total") || !strings.Contains(m, "go_goroutines") {
+		t.Errorf("/metrics lacks the web UI's or the API's series")
+	}
+	if code := stop(); code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	out := logs.String()
+	if !strings.Contains(out, `"route":"GET /login"`) {
+		t.Errorf("no log line for the web UI:\n%s", out)
+	}
+	if strings.Contains(out, "over plain HTTP") {
+		t.Errorf("warned about plain HTTP on the loopback address:\n%s", out)
+	}
+}
+
+// TestServePlainHTTPElsewhere: serving plain HTTP on every interface warns
+// that browsers will not keep the web UI's session cookie.
+func TestServePlainHTTPElsewhere(t *testing.T) {
+	env := serveEnv(t)
+	initCRM(t, env)
+	ctx, cancel := context.WithCancel(context.Background())
+	stderr := &serveBuffer{}
+	done := make(chan int, 1)
+	go func() {
+		done <- cli.Main(ctx, []string{"serve", "--addr", "0.0.0.0:0"}, strings.NewReader(""), &serveBuffer{}, stderr, env)
+	}()
+	deadline := time.After(10 * time.Second)
+	for !strings.Contains(stderr.String(), "listening on") {
+		select {
+		case code := <-done:
+			cancel()
+			t.Fatalf("serve exited %d: %s", code, stderr.String())
+		case <-deadline:
+			cancel()
+			t.Fatalf("serve did not listen: %s", stderr.String())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Errorf("exit %d", code)
+	}
+	if out := stderr.String(); !strings.Contains(out, "over plain HTTP") || !strings.Contains(out, "session cookie") {
+		t.Errorf("no warning about the cookie over plain HTTP:\n%s", out)
+	}
 }
