@@ -34,6 +34,7 @@ func TestMain(m *testing.M) {
 			stop()
 			os.Exit(code)
 		},
+		"on-tty": onTTY, // terminal_test.go
 	})
 }
 

@@ -18,6 +18,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+	"golang.org/x/term"
 
 	"github.com/epicevents/epicevents/internal/config"
 	"github.com/epicevents/epicevents/internal/crm"
@@ -360,10 +361,32 @@ func (a *App) forget(err error) error {
 	return err
 }
 
-// format returns the output options of this run.
+// format returns the output options of this run. On a terminal, tables fit
+// its width (COLUMNS, else the terminal's size), and are bold where the
+// terminal takes escape sequences (TERM is not "dumb") and NO_COLOR is unset.
 func (a *App) format() output.Options {
 	f, _ := output.ParseFormat(a.outputFlag)
-	return output.Options{Format: f, Color: terminal(a.stdout) && a.env("NO_COLOR") == ""}
+	tty := terminal(a.stdout)
+	o := output.Options{Format: f, Color: tty && a.env("NO_COLOR") == "" && a.env("TERM") != "dumb"}
+	if tty {
+		o.Width = a.terminalWidth(a.stdout.(*os.File))
+	}
+	return o
+}
+
+// defaultWidth is the width of a terminal that does not say.
+const defaultWidth = 80
+
+// terminalWidth is COLUMNS when it holds a width, else the size of the
+// terminal f.
+func (a *App) terminalWidth(f *os.File) int {
+	if n, err := strconv.Atoi(strings.TrimSpace(a.env("COLUMNS"))); err == nil && n > 0 {
+		return n
+	}
+	if w, _, err := term.GetSize(int(f.Fd())); err == nil && w > 0 {
+		return w
+	}
+	return defaultWidth
 }
 
 // parseID reads a positional or flag id.

@@ -184,10 +184,10 @@ func (a *App) runMigrate(ctx context.Context, dir, appRole string, grant bool) e
 	}
 	v := a.views()
 	l := output.NewList(a.stdout, a.format(), []output.Column[row]{
-		col("Version", func(r row) string { return id(r.Version) }),
+		fixed("Version", func(r row) string { return id(r.Version) }),
 		col("Name", func(r row) string { return r.Name }),
-		col("Applied", func(r row) string { return yesNo(r.Applied) }),
-		col("Applied at", func(r row) string { return v.ot(r.AppliedAt) }),
+		fixed("Applied", func(r row) string { return yesNo(r.Applied) }),
+		fixed("Applied at", func(r row) string { return v.ot(r.AppliedAt) }),
 	})
 	for _, s := range states {
 		r := row{Version: s.Version, Name: s.Name, Applied: s.Applied}
