@@ -3,7 +3,9 @@ package main
 // Terminal behaviour end to end. testscript's ttyin gives a command a
 // terminal on standard input only; tables behave differently when standard
 // output is a terminal, so the scripts run such commands through on-tty,
-// which gives the program a real pseudo-terminal as standard output.
+// which gives the program a real pseudo-terminal as standard output. And the
+// line that gives the next page of a list is checked by pasting it into a
+// real shell (next-page).
 
 import (
 	"bytes"
@@ -11,9 +13,12 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"regexp"
 	"strconv"
+	"strings"
 
 	"github.com/creack/pty"
+	"github.com/rogpeppe/go-internal/testscript"
 )
 
 // onTTY runs `on-tty COLUMNS program args…`: the program, found on PATH,
@@ -64,4 +69,31 @@ func onTTY() {
 		os.Exit(99)
 	}
 	os.Exit(0)
+}
+
+// moreLine is the line that ends a list page when more rows exist.
+var moreLine = regexp.MustCompile(`(?m)^more: (epicevents .*)$`)
+
+// cmdNextPage runs `next-page`: the command that the last command's "more:"
+// line on stderr gives, through bash, exactly as a user would paste it. Its
+// stdout and stderr replace the last command's, for the stdout and stderr
+// commands that follow. It fails when there is no such line, or when the
+// command fails.
+func cmdNextPage(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 0 {
+		ts.Fatalf("usage: next-page")
+	}
+	m := moreLine.FindStringSubmatch(ts.ReadFile("stderr"))
+	if m == nil {
+		ts.Fatalf("next-page: no line \"more: epicevents …\" on the last command's stderr")
+	}
+	if strings.Contains(m[1], "\n") {
+		ts.Fatalf("next-page: the command is more than one line: %q", m[1])
+	}
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		ts.Fatalf("next-page: no bash: %v", err)
+	}
+	ts.Logf("next page: %s", m[1])
+	ts.Check(ts.Exec(bash, "--norc", "--noprofile", "-c", m[1]))
 }

@@ -58,12 +58,18 @@ type App struct {
 	// command names the command that ran, for its tags.
 	reporter *telemetry.Reporter
 	command  string
+
+	// args are the command line (without the program name) and cmd the
+	// command it runs, once known: the line that gives the next page of a
+	// list repeats them.
+	args []string
+	cmd  *cobra.Command
 }
 
 // Main runs the program with args (without the program name) and returns the
 // exit code.
 func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, env config.Env) int {
-	a := &App{stdin: stdin, stdout: stdout, stderr: stderr, in: &lines{bufio.NewReader(stdin)}, env: env}
+	a := &App{stdin: stdin, stdout: stdout, stderr: stderr, in: &lines{bufio.NewReader(stdin)}, env: env, args: args}
 	a.log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	root := a.rootCmd()
 	root.SetArgs(args)
@@ -185,6 +191,7 @@ EPICEVENTS_SERVER. This machine then needs no database and no signing key.
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			a.cmd = cmd
 			if a.debug {
 				a.log = slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 			}
