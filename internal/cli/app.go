@@ -79,7 +79,7 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	cmd, err := root.ExecuteContextC(ctx)
 	a.command = commandName(cmd)
 	a.close()
-	code := a.report(err)
+	code := a.report(cmd, err)
 	a.stopTelemetry()
 	return code
 }
@@ -128,18 +128,14 @@ func (e flagError) Error() string { return e.err.Error() }
 func (e flagError) Unwrap() error { return e.err }
 
 // report prints err as one sentence on stderr and returns its exit code.
-func (a *App) report(err error) int {
+// cmd is the command that ran, whose flags the sentence names.
+func (a *App) report(cmd *cobra.Command, err error) int {
 	if err == nil {
 		return ExitOK
 	}
 	var re runError
 	if !errors.As(err, &re) {
-		help := "epicevents"
-		var fe flagError
-		if errors.As(err, &fe) {
-			help = fe.command // the command whose flag was wrong
-		}
-		fmt.Fprintf(a.stderr, "error: %s\nRun `%s --help` for usage.\n", err, help)
+		fmt.Fprintf(a.stderr, "error: %s\n", usageMessage(cmd, err))
 		return ExitUsage
 	}
 	e, ok := crm.AsError(err)
@@ -159,7 +155,7 @@ func (a *App) report(err error) int {
 		fmt.Fprintf(a.stderr, "error: internal error (reference %s); run the command again with --debug for details, or report the reference\n", ref)
 		return ExitInternal
 	}
-	fmt.Fprintf(a.stderr, "error: %s\n", e.Error())
+	fmt.Fprintf(a.stderr, "error: %s\n", inCLIWords(cmd, e))
 	return exitCodes[e.Code]
 }
 
@@ -195,13 +191,13 @@ EPICEVENTS_SERVER. This machine then needs no database and no signing key.
 			if a.debug {
 				a.log = slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 			}
-			_, err := output.ParseFormat(a.outputFlag)
-			if err != nil {
-				return err
+			if _, err := output.ParseFormat(a.outputFlag); err != nil {
+				return runError{crm.Errorf(crm.CodeInvalid, "-o: %s", err)}
 			}
 			return a.refuseRemote(cmd)
 		},
 	}
+	group(root)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return flagError{err, c.CommandPath()} })
 	pf := root.PersistentFlags()
 	pf.StringVarP(&a.outputFlag, "output", "o", "table", "output format: table, json or csv")
@@ -419,17 +415,4 @@ func (a *App) completionExamples(root *cobra.Command) {
 			sub.Example = "  epicevents completion " + sub.Name() + " --help"
 		}
 	}
-}
-
-// group makes a command that only holds subcommands refuse an unknown
-// subcommand (exit 2) instead of printing its help and succeeding.
-func group(cmd *cobra.Command) *cobra.Command {
-	cmd.Args = func(c *cobra.Command, args []string) error {
-		if len(args) > 0 {
-			return fmt.Errorf("unknown command %q for %q", args[0], c.CommandPath())
-		}
-		return nil
-	}
-	cmd.RunE = func(c *cobra.Command, _ []string) error { return c.Help() }
-	return cmd
 }

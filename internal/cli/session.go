@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 
@@ -111,7 +110,7 @@ serve, init and the other commands then connect as NAME.`,
 		Example: `  epicevents migrate status
   EPICEVENTS_DATABASE_URL=postgres://owner@db/epicevents epicevents migrate up
   EPICEVENTS_DATABASE_URL=postgres://epicevents_owner@db/epicevents epicevents migrate up --app-role epicevents_app`,
-		Args:      cobra.MatchAll(exactArgs(1), cobra.OnlyValidArgs),
+		Args:      cobra.MatchAll(exactArgs(1), validArgs),
 		ValidArgs: []string{"up", "down", "status"},
 		RunE: run(func(ctx context.Context, args []string) error {
 			return a.runMigrate(ctx, args[0], appRole, cmdFlags(ctx).Changed("app-role"))
@@ -360,19 +359,3 @@ other sessions end; this one goes on.`,
 
 // views returns the table columns in the user's time zone.
 func (a *App) views() views { return views{loc: a.cfg.Location} }
-
-func noArgs(cmd *cobra.Command, args []string) error {
-	if len(args) > 0 {
-		return fmt.Errorf("%s takes no arguments, got %q", cmd.CommandPath(), args[0])
-	}
-	return nil
-}
-
-func exactArgs(n int) cobra.PositionalArgs {
-	return func(cmd *cobra.Command, args []string) error {
-		if len(args) != n {
-			return fmt.Errorf("%s takes %d argument(s) (%s), got %d", cmd.CommandPath(), n, cmd.Use, len(args))
-		}
-		return nil
-	}
-}
