@@ -209,6 +209,9 @@ EPICEVENTS_SERVER. This machine then needs no database and no signing key.
 		a.employeesCmd(), a.clientsCmd(), a.contractsCmd(), a.eventsCmd(), a.auditCmd(), a.demoCmd(), a.versionCmd(),
 	)
 	a.completionExamples(root)
+	if completing(a.args) {
+		a.registerCompletions(root)
+	}
 	return root
 }
 
