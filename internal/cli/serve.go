@@ -24,7 +24,7 @@ import (
 // (the default is twice) cut the server's CPU per request by about a fifth
 // under load (BENCHMARKS.md), and the soft memory limit makes collections
 // more frequent as the heap nears it, so that the process stays well under
-// the 100 MB of SPEC §9 (without it, that setting alone peaked at 134 MiB).
+// the 100 MB it is allowed (without it, that setting alone peaked at 134 MiB).
 const (
 	serveGCPercent   = 400
 	serveMemoryLimit = 64 << 20
@@ -54,7 +54,7 @@ func (a *App) serveCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the HTTP API server",
-		Long: `serve runs the JSON API of SPEC §5 on --addr, so that employees' machines
+		Long: `serve runs the JSON API (docs/api.md) on --addr, so that employees' machines
 use the CRM with ` + "`--server URL`" + ` and never hold database credentials or signing
 keys. It reads EPICEVENTS_DATABASE_URL and the other settings from the
 environment and from a .env file in the current folder, and refuses to start on
@@ -189,7 +189,7 @@ func (a *App) runServe(ctx context.Context, o *serveOptions) error {
 }
 
 // warnPrivileges warns loudly when serve connects to PostgreSQL with more
-// rights than it needs (SPEC §6): as a superuser, or as the role that owns
+// rights than it needs: as a superuser, or as the role that owns
 // the tables. Either one could alter or drop the schema, or rewrite the
 // audit trail, through any flaw of the server.
 func warnPrivileges(ctx context.Context, log *slog.Logger, db *sqlstore.DB) error {
