@@ -34,14 +34,15 @@ var fieldFlags = map[string]string{
 }
 
 // fieldName names field as the user of cmd knows it: its flag ("--total")
-// when the command has one; the command's argument ("client id") for "id"
-// when it has none; else the field in words ("new password").
-func fieldName(cmd *cobra.Command, field string) (name string, isFlag bool) {
+// when the command has one and it was given, or is required; the command's
+// argument ("client id") for "id" when it has no such flag; else the field
+// in words ("new password", or "amount due" when --total made it too high).
+func fieldName(cmd *cobra.Command, field string, required bool) (name string, isFlag bool) {
 	flag := fieldFlags[field]
 	if flag == "" {
 		flag = strings.ReplaceAll(field, "_", "-")
 	}
-	if cmd != nil && cmd.Flags().Lookup(flag) != nil {
+	if f := lookupFlag(cmd, flag); f != nil && (f.Changed || required) {
 		return "--" + flag, true
 	}
 	if field == "id" {
@@ -50,6 +51,13 @@ func fieldName(cmd *cobra.Command, field string) (name string, isFlag bool) {
 		}
 	}
 	return strings.ReplaceAll(field, "_", " "), false
+}
+
+func lookupFlag(cmd *cobra.Command, name string) *pflag.Flag {
+	if cmd == nil {
+		return nil
+	}
+	return cmd.Flags().Lookup(name)
 }
 
 // commandNoun is the entity a command acts on, from its group: "client"
@@ -82,8 +90,8 @@ func inCLIWords(cmd *cobra.Command, e *crm.Error) string {
 	var missing []string // required flags not given, or given empty
 	parts = parts[:0]
 	for _, f := range e.Fields {
-		name, isFlag := fieldName(cmd, f.Field)
 		m := f.Message
+		name, isFlag := fieldName(cmd, f.Field, strings.HasPrefix(m, "is required"))
 		if !isFlag {
 			parts = append(parts, "invalid "+name+": "+m)
 			continue

@@ -11,14 +11,18 @@ import (
 	"github.com/epicevents/epicevents/internal/crm"
 )
 
-// command finds the command of path ("clients create") in the real tree.
-func command(t *testing.T, path string) *cobra.Command {
+// command finds the command of line ("clients create --total 0") in the
+// real tree, with the line's flags parsed.
+func command(t *testing.T, line string) *cobra.Command {
 	t.Helper()
 	a := &App{env: func(string) string { return "" }}
 	root := a.rootCmd()
-	cmd, _, err := root.Find(strings.Fields(path))
-	if err != nil || cmd.CommandPath() != "epicevents "+path {
-		t.Fatalf("no command %q: %v", path, err)
+	cmd, rest, err := root.Find(strings.Fields(line))
+	if err == nil {
+		err = cmd.ParseFlags(rest)
+	}
+	if err != nil {
+		t.Fatalf("no command %q: %v", line, err)
 	}
 	return cmd
 }
@@ -36,37 +40,41 @@ func TestInCLIWords(t *testing.T) {
 		err  error
 		want string
 	}{
-		{"contracts create", crm.Invalid("total_amount", "must be more than 0"), "--total: must be more than 0"},
-		{"contracts update", validator("total_amount", "must be at most 100000000.00", "amount_due", "must not be negative"),
+		{"contracts create --client 1 --total 0", crm.Invalid("total_amount", "must be more than 0"), "--total: must be more than 0"},
+		{"contracts update 1 --total 1e9 --due -1", validator("total_amount", "must be at most 100000000.00", "amount_due", "must not be negative"),
 			"--total: must be at most 100000000.00; --due: must not be negative"},
 		{"contracts create", crm.Invalid("client_id", "is required (--client ID)"), "--client is required; see epicevents contracts create --help"},
-		{"contracts create", crm.Invalid("client_id", `"x" is not an id (a positive whole number)`), `--client: "x" is not an id (a positive whole number)`},
-		{"clients create", validator("first_name", "is required", "last_name", "is required", "email", "is not a valid email address (like name@example.com)"),
+		{"contracts create --client x --total 1", crm.Invalid("client_id", `"x" is not an id (a positive whole number)`), `--client: "x" is not an id (a positive whole number)`},
+		{"clients create --email nobody", validator("first_name", "is required", "last_name", "is required", "email", "is not a valid email address (like name@example.com)"),
 			"--first-name and --last-name are required; --email: is not a valid email address (like name@example.com); see epicevents clients create --help"},
-		{"clients update", crm.Invalid("company_name", "must be at most 200 characters"), "--company: must be at most 200 characters"},
-		{"clients update", crm.Invalid("phone", "must be + and 6 to 15 digits, such as +33 6 12 34 56 78"), "--phone: must be + and 6 to 15 digits, such as +33 6 12 34 56 78"},
-		{"clients reassign", crm.Invalid("sales_contact_id", "must be an active SALES employee"), "--sales-contact: must be an active SALES employee"},
-		{"contracts reassign", crm.Invalid("sales_contact_id", "must be an active SALES employee"), "--sales-contact: must be an active SALES employee"},
-		{"events assign", crm.Invalid("support_contact_id", "must be an active SUPPORT employee"), "--support: must be an active SUPPORT employee"},
-		{"events create", validator("contract_id", "is required (--contract)", "name", "is required (--name)", "attendees", "must be between 0 and 100000"),
+		{"clients update 1 --company x", crm.Invalid("company_name", "must be at most 200 characters"), "--company: must be at most 200 characters"},
+		{"clients update 1 --phone 12", crm.Invalid("phone", "must be + and 6 to 15 digits, such as +33 6 12 34 56 78"), "--phone: must be + and 6 to 15 digits, such as +33 6 12 34 56 78"},
+		{"clients reassign 1 --sales-contact 3", crm.Invalid("sales_contact_id", "must be an active SALES employee"), "--sales-contact: must be an active SALES employee"},
+		{"contracts reassign 1 --sales-contact 3", crm.Invalid("sales_contact_id", "must be an active SALES employee"), "--sales-contact: must be an active SALES employee"},
+		{"events assign 1 --support 2", crm.Invalid("support_contact_id", "must be an active SUPPORT employee"), "--support: must be an active SUPPORT employee"},
+		{"events create --attendees -1", validator("contract_id", "is required (--contract)", "name", "is required (--name)", "attendees", "must be between 0 and 100000"),
 			"--contract and --name are required; --attendees: must be between 0 and 100000; see epicevents events create --help"},
-		{"events list", crm.Invalid("from", "must not be after to"), "--from: must not be after to"},
-		{"employees deactivate", crm.Invalid("reassign_to", "must be another employee than the one deactivated"), "--reassign-to: must be another employee than the one deactivated"},
-		{"employees update", crm.Invalid("role", "must be MANAGEMENT, SALES or SUPPORT"), "--role: must be MANAGEMENT, SALES or SUPPORT"},
-		{"employees list", crm.Invalid("limit", "must be 0 (all) or more"), "--limit: must be 0 (all) or more"},
-		{"audit list", crm.Invalid("entity", "must be one of employee, client"), "--entity: must be one of employee, client"},
-		{"audit list", crm.Invalid("id", `"x" is not an id (a positive whole number)`), `--id: "x" is not an id (a positive whole number)`},
-		{"audit list", crm.Invalid("actor_id", "must be a positive id"), "--actor: must be a positive id"},
+		{"events list --from 2024-02-01 --to 2024-01-01", crm.Invalid("from", "must not be after to"), "--from: must not be after to"},
+		{"employees deactivate 3 --reassign-to 3", crm.Invalid("reassign_to", "must be another employee than the one deactivated"), "--reassign-to: must be another employee than the one deactivated"},
+		{"employees update 3 --role BOSS", crm.Invalid("role", "must be MANAGEMENT, SALES or SUPPORT"), "--role: must be MANAGEMENT, SALES or SUPPORT"},
+		{"employees list --limit -1", crm.Invalid("limit", "must be 0 (all) or more"), "--limit: must be 0 (all) or more"},
+		{"audit list --entity x", crm.Invalid("entity", "must be one of employee, client"), "--entity: must be one of employee, client"},
+		{"audit list --id x", crm.Invalid("id", `"x" is not an id (a positive whole number)`), `--id: "x" is not an id (a positive whole number)`},
+		{"audit list --actor 0", crm.Invalid("actor_id", "must be a positive id"), "--actor: must be a positive id"},
 		// An argument, not a flag: named in words.
 		{"clients show", crm.Invalid("id", `"abc" is not an id (a positive whole number)`), `invalid client id: "abc" is not an id (a positive whole number)`},
 		{"employees set-password", crm.Invalid("id", `"abc" is not an id (a positive whole number)`), `invalid employee id: "abc" is not an id (a positive whole number)`},
 		// Typed at a prompt or on standard input, not a flag.
 		{"passwd", crm.Invalid("new_password", "must be at least 15 characters"), "invalid new password: must be at least 15 characters"},
 		{"employees create", crm.Invalid("password", "is too common; choose another"), "invalid password: is too common; choose another"},
-		// A field the command has no flag for.
-		{"contracts sign", crm.Invalid("sales_contact_id", "must be an active SALES employee"), "invalid sales contact id: must be an active SALES employee"},
+		// A field the command has no flag for, or whose flag was not given:
+		// a lower --total makes the amount due too high.
+		{"contracts sign 1", crm.Invalid("sales_contact_id", "must be an active SALES employee"), "invalid sales contact id: must be an active SALES employee"},
+		{"contracts update 1 --total 5000", crm.Invalid("amount_due", "must not exceed the total amount (5000.00)"), "invalid amount due: must not exceed the total amount (5000.00)"},
+		// A required flag is named whether given (empty) or not.
+		{"clients create --first-name= --last-name X", crm.Invalid("first_name", "is required"), "--first-name is required; see epicevents clients create --help"},
 		// As the HTTP client rebuilds an error whose detail is empty.
-		{"contracts update", &crm.Error{Code: crm.CodeInvalid, Fields: []crm.FieldError{{Field: "amount_due", Message: "must not be negative"}}}, "--due: must not be negative"},
+		{"contracts update 1 --due -1", &crm.Error{Code: crm.CodeInvalid, Fields: []crm.FieldError{{Field: "amount_due", Message: "must not be negative"}}}, "--due: must not be negative"},
 		// Messages that are sentences of their own are kept.
 		{"clients list", &crm.Error{Code: crm.CodeInvalid, Message: "the cursor is invalid; start from the first page",
 			Fields: []crm.FieldError{{Field: "cursor", Message: "invalid"}}}, "the cursor is invalid; start from the first page"},
