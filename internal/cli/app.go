@@ -198,11 +198,14 @@ EPICEVENTS_SERVER. This machine then needs no database and no signing key.
 		},
 	}
 	group(root)
+	// Flag descriptions wrap to fit an 80-column terminal, as the rest of
+	// the help does.
+	root.SetUsageTemplate(strings.ReplaceAll(root.UsageTemplate(), ".FlagUsages |", ".FlagUsagesWrapped 80 |"))
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return flagError{err, c.CommandPath()} })
 	pf := root.PersistentFlags()
-	pf.StringVarP(&a.outputFlag, "output", "o", "table", "output format: table, json or csv")
+	pf.StringVarP(&a.outputFlag, "output", "o", "table", "output `format`: table, json or csv")
 	pf.BoolVar(&a.debug, "debug", false, "log details (never secrets) to stderr")
-	pf.StringVar(&a.serverFlag, "server", "", "URL of the epicevents server (remote mode; also EPICEVENTS_SERVER, or the server remembered by login --server)")
+	pf.StringVar(&a.serverFlag, "server", "", "`URL` of the server (remote mode; also EPICEVENTS_SERVER)")
 	root.AddCommand(
 		a.initCmd(), a.migrateCmd(), a.serveCmd(),
 		a.loginCmd(), a.logoutCmd(), a.whoamiCmd(), a.passwdCmd(),

@@ -20,7 +20,7 @@ type listFlags struct {
 
 func (l *listFlags) bind(cmd *cobra.Command) {
 	cmd.Flags().IntVar(&l.limit, "limit", 100, "at most this many rows (0 = all, streamed)")
-	cmd.Flags().StringVar(&l.cursor, cursorFlag, "", "start after the rows already shown: the cursor that the line \"more: …\" gives")
+	cmd.Flags().StringVar(&l.cursor, cursorFlag, "", "start after a page: the `cursor` of its \"more:\" line")
 }
 
 func (l listFlags) page() (crm.Page, error) {

@@ -108,12 +108,13 @@ It reads EPICEVENTS_DATABASE_URL (and a .env file in the current folder).
 
 On PostgreSQL, run it as the role that owns the schema; with --app-role NAME,
 up then grants the existing role NAME exactly what the application needs:
-no DDL, no TRUNCATE, the audit trail append-only. Run it again
-after every upgrade, so that new tables are covered; it is idempotent.
-serve, init and the other commands then connect as NAME.`,
+no DDL, no TRUNCATE, the audit trail append-only. Run it again after every
+upgrade, so that new tables are covered; it is idempotent. serve, init and
+the other commands then connect as NAME.`,
 		Example: `  epicevents migrate status
   EPICEVENTS_DATABASE_URL=postgres://owner@db/epicevents epicevents migrate up
-  EPICEVENTS_DATABASE_URL=postgres://epicevents_owner@db/epicevents epicevents migrate up --app-role epicevents_app
+  EPICEVENTS_DATABASE_URL=postgres://epicevents_owner@db/epicevents \
+      epicevents migrate up --app-role epicevents_app
   epicevents migrate down --yes`,
 		Args:      cobra.MatchAll(exactArgs(1), validArgs),
 		ValidArgs: []string{"up", "down", "status"},
