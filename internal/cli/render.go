@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/epicevents/epicevents/internal/crm"
 	"github.com/epicevents/epicevents/internal/output"
@@ -47,7 +48,11 @@ func renderList[T any](a *App, cols []output.Column[T], fetch func(crm.Emit[T]) 
 		err = cerr
 	}
 	if err == nil && next != "" {
-		fmt.Fprintf(a.stderr, "more: %s\n", nextPageCommand(a.cmd.Flags(), a.args, next))
+		fs := pflag.NewFlagSet("", pflag.ContinueOnError)
+		if a.cmd != nil { // set by the root's PersistentPreRunE
+			fs = a.cmd.Flags()
+		}
+		fmt.Fprintf(a.stderr, "more: %s\n", nextPageCommand(fs, a.args, next))
 	}
 	return err
 }
