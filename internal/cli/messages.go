@@ -20,7 +20,7 @@ import (
 
 // fieldFlags names the flag of each JSON field whose flag is not simply the
 // field with dashes (first_name → --first-name is found without the table).
-// A field maps to a flag only where the command has that flag.
+// A message names the flag only where the command has it (see fieldName).
 var fieldFlags = map[string]string{
 	"company_name":       "company",
 	"total_amount":       "total",
