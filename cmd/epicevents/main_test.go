@@ -34,6 +34,7 @@ func TestMain(m *testing.M) {
 			stop()
 			os.Exit(code)
 		},
+		"on-tty": onTTY, // terminal_test.go
 	})
 }
 
@@ -136,6 +137,7 @@ func params(db string, remote bool, setupDB func(*testscript.Env) error) testscr
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"expect-exit": cmdExpectExit,
 			"mode":        cmdMode,
+			"next-page":   cmdNextPage,
 			"sleep":       cmdSleep,
 		},
 	}

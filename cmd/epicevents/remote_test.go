@@ -59,7 +59,7 @@ const controlEnv = "EPICEVENTS_E2E_CONTROL"
 // localCommands never talk to a server: the operator commands, which work on
 // the database directly, and those that need nothing at all.
 var localCommands = map[string]bool{"": true, "init": true, "migrate": true, "serve": true, "demo": true,
-	"version": true, "completion": true, "help": true, "__complete": true, "__completeNoDesc": true}
+	"version": true, "completion": true, "help": true}
 
 // useRemoteServer runs in the epicevents stand-in before the CLI: in remote
 // mode it points an employee command at the script's server, unless the script
@@ -90,7 +90,9 @@ func useRemoteServer(args []string) {
 }
 
 // needsServer reports whether the command of args talks to the API: not an
-// operator or helper command, not --help, and no --server of its own.
+// operator or helper command, not --help, and no --server of its own. The
+// shell's completion requests (`__complete WORDS…`) need it as the command
+// they complete does: employee flags complete with the server's employees.
 func needsServer(args []string) bool {
 	cmd := ""
 	for i := 0; i < len(args); i++ {
@@ -101,6 +103,7 @@ func needsServer(args []string) bool {
 		case a == "-o" || a == "--output":
 			i++ // its value
 		case strings.HasPrefix(a, "-"):
+		case cmd == "" && i == 0 && strings.HasPrefix(a, "__complete"):
 		case cmd == "":
 			cmd = a
 		}

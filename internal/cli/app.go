@@ -18,6 +18,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+	"golang.org/x/term"
 
 	"github.com/epicevents/epicevents/internal/config"
 	"github.com/epicevents/epicevents/internal/crm"
@@ -65,6 +66,12 @@ type App struct {
 	// command names the command that ran, for its tags.
 	reporter *telemetry.Reporter
 	command  string
+
+	// args are the command line (without the program name) and cmd the
+	// command it runs, once known: the line that gives the next page of a
+	// list repeats them.
+	args []string
+	cmd  *cobra.Command
 }
 
 // Main runs the program with args (without the program name) and returns the
@@ -73,7 +80,7 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	// Messages quote what others wrote (a server's answer, a name): none
 	// may drive the terminal. Data on stdout is made inert by its renderer.
 	stderr = termsafe.Writer(stderr)
-	a := &App{stdin: stdin, stdout: stdout, stderr: stderr, in: &lines{bufio.NewReader(stdin)}, env: env}
+	a := &App{stdin: stdin, stdout: stdout, stderr: stderr, in: &lines{bufio.NewReader(stdin)}, env: env, args: args}
 	a.log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	root := a.rootCmd()
 	root.SetArgs(args)
@@ -83,7 +90,7 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	cmd, err := root.ExecuteContextC(ctx)
 	a.command = commandName(cmd)
 	a.close()
-	code := a.report(err)
+	code := a.report(cmd, err)
 	a.stopTelemetry()
 	return code
 }
@@ -132,18 +139,14 @@ func (e flagError) Error() string { return e.err.Error() }
 func (e flagError) Unwrap() error { return e.err }
 
 // report prints err as one sentence on stderr and returns its exit code.
-func (a *App) report(err error) int {
+// cmd is the command that ran, whose flags the sentence names.
+func (a *App) report(cmd *cobra.Command, err error) int {
 	if err == nil {
 		return ExitOK
 	}
 	var re runError
 	if !errors.As(err, &re) {
-		help := "epicevents"
-		var fe flagError
-		if errors.As(err, &fe) {
-			help = fe.command // the command whose flag was wrong
-		}
-		fmt.Fprintf(a.stderr, "error: %s\nRun `%s --help` for usage.\n", err, help)
+		fmt.Fprintf(a.stderr, "error: %s\n", usageMessage(cmd, err))
 		return ExitUsage
 	}
 	e, ok := crm.AsError(err)
@@ -163,7 +166,7 @@ func (a *App) report(err error) int {
 		fmt.Fprintf(a.stderr, "error: internal error (reference %s); run the command again with --debug for details, or report the reference\n", ref)
 		return ExitInternal
 	}
-	fmt.Fprintf(a.stderr, "error: %s\n", e.Error())
+	fmt.Fprintf(a.stderr, "error: %s\n", inCLIWords(cmd, e))
 	return exitCodes[e.Code]
 }
 
@@ -195,27 +198,34 @@ EPICEVENTS_SERVER. This machine then needs no database and no signing key.
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			a.cmd = cmd
 			if a.debug {
 				a.log = slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 			}
-			_, err := output.ParseFormat(a.outputFlag)
-			if err != nil {
-				return err
+			if _, err := output.ParseFormat(a.outputFlag); err != nil {
+				return runError{crm.Errorf(crm.CodeInvalid, "-o: %s", err)}
 			}
 			return a.refuseRemote(cmd)
 		},
 	}
+	group(root)
+	// Flag descriptions wrap to fit an 80-column terminal, as the rest of
+	// the help does.
+	root.SetUsageTemplate(strings.ReplaceAll(root.UsageTemplate(), ".FlagUsages |", ".FlagUsagesWrapped 80 |"))
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return flagError{err, c.CommandPath()} })
 	pf := root.PersistentFlags()
-	pf.StringVarP(&a.outputFlag, "output", "o", "table", "output format: table, json or csv")
+	pf.StringVarP(&a.outputFlag, "output", "o", "table", "output `format`: table, json or csv")
 	pf.BoolVar(&a.debug, "debug", false, "log details (never secrets) to stderr")
-	pf.StringVar(&a.serverFlag, "server", "", "URL of the epicevents server (remote mode; also EPICEVENTS_SERVER, or the server remembered by login --server)")
+	pf.StringVar(&a.serverFlag, "server", "", "`URL` of the server (remote mode; also EPICEVENTS_SERVER)")
 	root.AddCommand(
 		a.initCmd(), a.migrateCmd(), a.serveCmd(),
 		a.loginCmd(), a.logoutCmd(), a.whoamiCmd(), a.passwdCmd(),
 		a.employeesCmd(), a.clientsCmd(), a.contractsCmd(), a.eventsCmd(), a.auditCmd(), a.demoCmd(), a.versionCmd(),
 	)
 	a.completionExamples(root)
+	if completing(a.args) {
+		a.registerCompletions(root)
+	}
 	return root
 }
 
@@ -374,10 +384,32 @@ func (a *App) forget(err error) error {
 	return err
 }
 
-// format returns the output options of this run.
+// format returns the output options of this run. On a terminal, tables fit
+// its width (COLUMNS, else the terminal's size), and are bold where the
+// terminal takes escape sequences (TERM is not "dumb") and NO_COLOR is unset.
 func (a *App) format() output.Options {
 	f, _ := output.ParseFormat(a.outputFlag)
-	return output.Options{Format: f, Color: terminal(a.stdout) && a.env("NO_COLOR") == ""}
+	tty := terminal(a.stdout)
+	o := output.Options{Format: f, Color: tty && a.env("NO_COLOR") == "" && a.env("TERM") != "dumb"}
+	if tty {
+		o.Width = a.terminalWidth(a.stdout.(*os.File))
+	}
+	return o
+}
+
+// defaultWidth is the width of a terminal that does not say.
+const defaultWidth = 80
+
+// terminalWidth is COLUMNS when it holds a width, else the size of the
+// terminal f.
+func (a *App) terminalWidth(f *os.File) int {
+	if n, err := strconv.Atoi(strings.TrimSpace(a.env("COLUMNS"))); err == nil && n > 0 {
+		return n
+	}
+	if w, _, err := term.GetSize(int(f.Fd())); err == nil && w > 0 {
+		return w
+	}
+	return defaultWidth
 }
 
 // parseID reads a positional or flag id.
@@ -403,17 +435,4 @@ func (a *App) completionExamples(root *cobra.Command) {
 			sub.Example = "  epicevents completion " + sub.Name() + " --help"
 		}
 	}
-}
-
-// group makes a command that only holds subcommands refuse an unknown
-// subcommand (exit 2) instead of printing its help and succeeding.
-func group(cmd *cobra.Command) *cobra.Command {
-	cmd.Args = func(c *cobra.Command, args []string) error {
-		if len(args) > 0 {
-			return fmt.Errorf("unknown command %q for %q", args[0], c.CommandPath())
-		}
-		return nil
-	}
-	cmd.RunE = func(c *cobra.Command, _ []string) error { return c.Help() }
-	return cmd
 }

@@ -43,7 +43,7 @@ func TestAppRoleEndToEnd(t *testing.T) {
 
 	// Start from an empty schema, as on a fresh database.
 	for {
-		code, stderr := runCLI(t, owner, "", "migrate", "down")
+		code, stderr := runCLI(t, owner, "", "migrate", "down", "--yes")
 		if code != 0 {
 			t.Fatalf("migrate down as the owner: exit %d: %s", code, stderr)
 		}
@@ -66,7 +66,7 @@ func TestAppRoleEndToEnd(t *testing.T) {
 	expect(app, "", 0, "", "migrate", "status")
 	expect(app, servePassword+"\n", 0, "The CRM is ready",
 		"init", "--email", "ada@epic.example", "--first-name", "Ada", "--last-name", "Lovelace", "--password-stdin")
-	expect(app, "", 1, "cannot roll back the schema", "migrate", "down")
+	expect(app, "", 1, "cannot roll back the schema", "migrate", "down", "--yes")
 	expect(app, servePassword+"\n", 0, "Logged in as Ada Lovelace", "login", "--email", "ada@epic.example", "--password-stdin")
 	expect(app, servePassword+"\n", 0, "", "employees", "create", "--first-name", "Tim", "--last-name", "Porary",
 		"--email", "tim@epic.example", "--role", "SUPPORT", "--password-stdin")

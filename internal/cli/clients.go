@@ -42,7 +42,7 @@ first or last name, email or company, case-insensitively, as a substring.
 				return err
 			}
 			return a.withAPI(ctx, func(api crm.API, sctx context.Context) error {
-				return renderList(a, a.views().clientList(), lf.limit, func(emit crm.Emit[crm.Client]) (string, error) {
+				return renderList(a, a.views().clientList(), func(emit crm.Emit[crm.Client]) (string, error) {
 					return api.ListClients(sctx, f, emit)
 				})
 			})

@@ -64,7 +64,7 @@ Filters combine.`,
 				return err
 			}
 			return a.withAPI(ctx, func(api crm.API, sctx context.Context) error {
-				return renderList(a, a.views().contractColumns(vf.view), lf.limit, func(emit crm.Emit[crm.Contract]) (string, error) {
+				return renderList(a, a.views().contractColumns(vf.view), func(emit crm.Emit[crm.Contract]) (string, error) {
 					return api.ListContracts(sctx, f, emit)
 				})
 			})

@@ -71,11 +71,11 @@ func (a *App) runDemo(ctx context.Context, o *demoOptions) error {
 		return err
 	}
 	l := output.NewList(a.stdout, a.format(), []output.Column[demo.Credential]{
-		col("ID", func(c demo.Credential) string { return id(c.Employee.ID) }),
+		fixed("ID", func(c demo.Credential) string { return id(c.Employee.ID) }),
 		col("Email", func(c demo.Credential) string { return c.Employee.Email }),
-		col("Role", func(c demo.Credential) string { return string(c.Employee.Role) }),
+		fixed("Role", func(c demo.Credential) string { return string(c.Employee.Role) }),
 		col("Name", func(c demo.Credential) string { return c.Employee.Name() }),
-		col("Password", func(c demo.Credential) string { return c.Password }),
+		fixed("Password", func(c demo.Credential) string { return c.Password }),
 	})
 	for _, c := range res.Employees {
 		if err := l.Row(c); err != nil {

@@ -46,7 +46,7 @@ func (a *App) employeesListCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return a.forget(renderList(a, a.views().employeeList(), lf.limit, func(emit crm.Emit[crm.Employee]) (string, error) {
+			return a.forget(renderList(a, a.views().employeeList(), func(emit crm.Emit[crm.Employee]) (string, error) {
 				return api.ListEmployees(sctx, f, emit)
 			}))
 		}),
@@ -324,7 +324,7 @@ their logins, failed logins and logouts), client, contract, event, and session
 				f.ActorID = &v
 			}
 			return a.withAPI(ctx, func(api crm.API, sctx context.Context) error {
-				return renderList(a, a.views().auditList(), lf.limit, func(emit crm.Emit[crm.AuditEntry]) (string, error) {
+				return renderList(a, a.views().auditList(), func(emit crm.Emit[crm.AuditEntry]) (string, error) {
 					return api.ListAudit(sctx, f, emit)
 				})
 			})

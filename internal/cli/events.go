@@ -60,7 +60,7 @@ whose sales contact you are (SALES). Filters combine.`,
 				return err
 			}
 			return a.withAPI(ctx, func(api crm.API, sctx context.Context) error {
-				return renderList(a, a.views().eventColumns(vf.view), lf.limit, func(emit crm.Emit[crm.Event]) (string, error) {
+				return renderList(a, a.views().eventColumns(vf.view), func(emit crm.Emit[crm.Event]) (string, error) {
 					return api.ListEvents(sctx, f, emit)
 				})
 			})

@@ -2,7 +2,7 @@ package cli
 
 import "github.com/epicevents/epicevents/internal/crm"
 
-// Exit codes of SPEC §4, stable and documented in `epicevents --help`.
+// Exit codes, stable and documented in `epicevents --help` and docs/cli.md.
 const (
 	ExitOK          = 0
 	ExitInternal    = 1

@@ -12,7 +12,7 @@ import (
 	"github.com/epicevents/epicevents/internal/httpapi"
 )
 
-// serverEnv turns remote mode on (SPEC §4), after --server and before the
+// serverEnv turns remote mode on, after --server and before the
 // server remembered by `login --server`.
 const serverEnv = "EPICEVENTS_SERVER"
 

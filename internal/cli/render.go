@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/epicevents/epicevents/internal/crm"
 	"github.com/epicevents/epicevents/internal/output"
@@ -14,23 +15,26 @@ import (
 
 // listFlags are the flags every list command shares.
 type listFlags struct {
-	limit int
+	limit  int
+	cursor string
 }
 
 func (l *listFlags) bind(cmd *cobra.Command) {
 	cmd.Flags().IntVar(&l.limit, "limit", 100, "at most this many rows (0 = all, streamed)")
+	cmd.Flags().StringVar(&l.cursor, cursorFlag, "", "start after a page: the `cursor` of its \"more:\" line")
 }
 
 func (l listFlags) page() (crm.Page, error) {
 	if l.limit < 0 {
 		return crm.Page{}, crm.Invalid("limit", "must be 0 (all) or more")
 	}
-	return crm.Page{Limit: l.limit}, nil
+	return crm.Page{Limit: l.limit, Cursor: l.cursor}, nil
 }
 
-// renderList streams the rows that fetch emits in the chosen format and says on
-// stderr when more rows exist than the limit let through.
-func renderList[T any](a *App, cols []output.Column[T], limit int, fetch func(crm.Emit[T]) (string, error)) error {
+// renderList streams the rows that fetch emits in the chosen format. When
+// more rows exist than the limit let through, one line on stderr gives the
+// command that shows the next page, whatever the format.
+func renderList[T any](a *App, cols []output.Column[T], fetch func(crm.Emit[T]) (string, error)) error {
 	l := output.NewList(a.stdout, a.format(), cols)
 	rows := 0
 	next, err := fetch(func(v T) error {
@@ -38,13 +42,27 @@ func renderList[T any](a *App, cols []output.Column[T], limit int, fetch func(cr
 		return l.Row(v)
 	})
 	if err != nil && rows == 0 {
-		return err // print nothing on stdout when nothing was listed
+		return badCursor(err) // print nothing on stdout when nothing was listed
 	}
 	if cerr := l.Close(); err == nil {
 		err = cerr
 	}
 	if err == nil && next != "" {
-		fmt.Fprintf(a.stderr, "Showing the first %d rows; more exist: use --limit N to see more (--limit 0 shows all).\n", limit)
+		fs := pflag.NewFlagSet("", pflag.ContinueOnError)
+		if a.cmd != nil { // set by the root's PersistentPreRunE
+			fs = a.cmd.Flags()
+		}
+		fmt.Fprintf(a.stderr, "more: %s\n", nextPageCommand(fs, a.args, next))
+	}
+	return err
+}
+
+// badCursor says in the CLI's words that --cursor was not one of this list's
+// (another list's, or mangled in a copy).
+func badCursor(err error) error {
+	if e, ok := crm.AsError(err); ok && e.Code == crm.CodeInvalid && len(e.Fields) == 1 && e.Fields[0].Field == cursorFlag {
+		return &crm.Error{Code: crm.CodeInvalid, Message: "--cursor: not a cursor of this list; run the command without --cursor to start from the first page",
+			Fields: e.Fields, Err: err}
 	}
 	return err
 }

@@ -135,7 +135,7 @@ func TestServe(t *testing.T) {
 	initCRM(t, env)
 
 	// A schema behind: say to migrate, and do not listen.
-	if code, stderr := runCLI(t, env, "", "migrate", "down"); code != 0 {
+	if code, stderr := runCLI(t, env, "", "migrate", "down", "--yes"); code != 0 {
 		t.Fatalf("migrate down: exit %d: %s", code, stderr)
 	}
 	code, stderr = runCLI(t, env, "", "serve", "--addr", "127.0.0.1:0")

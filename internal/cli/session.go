@@ -2,7 +2,7 @@ package cli
 
 import (
 	"context"
-	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -12,6 +12,7 @@ import (
 	"github.com/epicevents/epicevents/internal/crm"
 	"github.com/epicevents/epicevents/internal/output"
 	"github.com/epicevents/epicevents/internal/termsafe"
+	"github.com/epicevents/epicevents/internal/sqlstore"
 )
 
 type initOptions struct {
@@ -95,34 +96,39 @@ func (a *App) runInit(ctx context.Context, o *initOptions) error {
 
 func (a *App) migrateCmd() *cobra.Command {
 	var appRole string
+	var yes bool
 	cmd := &cobra.Command{
 		Use:   "migrate up|down|status",
 		Short: "Apply, roll back or show database schema migrations",
 		Long: `migrate manages the database schema, embedded in the program.
   up      apply every pending migration
-  down    roll back the latest migration (destroys the data it created)
+  down    roll back the latest migration (destroys the data it created);
+          it asks for confirmation on a terminal, elsewhere --yes is required
   status  list the migrations and whether each is applied
 It reads EPICEVENTS_DATABASE_URL (and a .env file in the current folder).
 
 On PostgreSQL, run it as the role that owns the schema; with --app-role NAME,
-up then grants the existing role NAME exactly what the application needs
-(SPEC §6): no DDL, no TRUNCATE, the audit trail append-only. Run it again
-after every upgrade, so that new tables are covered; it is idempotent.
-serve, init and the other commands then connect as NAME.`,
+up then grants the existing role NAME exactly what the application needs:
+no DDL, no TRUNCATE, the audit trail append-only. Run it again after every
+upgrade, so that new tables are covered; it is idempotent. serve, init and
+the other commands then connect as NAME.`,
 		Example: `  epicevents migrate status
   EPICEVENTS_DATABASE_URL=postgres://owner@db/epicevents epicevents migrate up
-  EPICEVENTS_DATABASE_URL=postgres://epicevents_owner@db/epicevents epicevents migrate up --app-role epicevents_app`,
-		Args:      cobra.MatchAll(exactArgs(1), cobra.OnlyValidArgs),
+  EPICEVENTS_DATABASE_URL=postgres://epicevents_owner@db/epicevents \
+      epicevents migrate up --app-role epicevents_app
+  epicevents migrate down --yes`,
+		Args:      cobra.MatchAll(exactArgs(1), validArgs),
 		ValidArgs: []string{"up", "down", "status"},
 		RunE: run(func(ctx context.Context, args []string) error {
-			return a.runMigrate(ctx, args[0], appRole, cmdFlags(ctx).Changed("app-role"))
+			return a.runMigrate(ctx, args[0], appRole, cmdFlags(ctx).Changed("app-role"), yes)
 		}),
 	}
 	cmd.Flags().StringVar(&appRole, "app-role", "", "PostgreSQL: after migrating, grant this existing role the application's privileges (with up)")
+	cmd.Flags().BoolVar(&yes, "yes", false, "down: do not ask for confirmation")
 	return cmd
 }
 
-func (a *App) runMigrate(ctx context.Context, dir, appRole string, grant bool) error {
+func (a *App) runMigrate(ctx context.Context, dir, appRole string, grant, yes bool) error {
 	if grant {
 		if dir != "up" {
 			return crm.Errorf(crm.CodeInvalid, "--app-role goes with `migrate up`")
@@ -162,6 +168,22 @@ func (a *App) runMigrate(ctx context.Context, dir, appRole string, grant bool) e
 		}
 		return nil
 	case "down":
+		if !yes {
+			latest, err := latestApplied(ctx, db)
+			if err != nil {
+				return err
+			}
+			if latest == "" {
+				a.done("Nothing to roll back: no migration is applied.")
+				return nil
+			}
+			if !terminal(a.stdin) {
+				return crm.Errorf(crm.CodeInvalid, "migrate down needs --yes when not run on a terminal")
+			}
+			if !a.confirm("Roll back " + latest + "? This destroys the data it holds.") {
+				return crm.Errorf(crm.CodeInvalid, "nothing rolled back")
+			}
+		}
 		m, err := db.MigrateDown(ctx)
 		if err != nil {
 			return err
@@ -185,10 +207,10 @@ func (a *App) runMigrate(ctx context.Context, dir, appRole string, grant bool) e
 	}
 	v := a.views()
 	l := output.NewList(a.stdout, a.format(), []output.Column[row]{
-		col("Version", func(r row) string { return id(r.Version) }),
+		fixed("Version", func(r row) string { return id(r.Version) }),
 		col("Name", func(r row) string { return r.Name }),
-		col("Applied", func(r row) string { return yesNo(r.Applied) }),
-		col("Applied at", func(r row) string { return v.ot(r.AppliedAt) }),
+		fixed("Applied", func(r row) string { return yesNo(r.Applied) }),
+		fixed("Applied at", func(r row) string { return v.ot(r.AppliedAt) }),
 	})
 	for _, s := range states {
 		r := row{Version: s.Version, Name: s.Name, Applied: s.Applied}
@@ -201,6 +223,21 @@ func (a *App) runMigrate(ctx context.Context, dir, appRole string, grant bool) e
 		}
 	}
 	return l.Close()
+}
+
+// latestApplied names the migration that `migrate down` would roll back,
+// or "" when none is applied.
+func latestApplied(ctx context.Context, db *sqlstore.DB) (string, error) {
+	states, err := db.MigrationStatus(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, s := range slices.Backward(states) {
+		if s.Applied {
+			return s.Name, nil
+		}
+	}
+	return "", nil
 }
 
 type loginOptions struct {
@@ -364,19 +401,3 @@ other sessions end; this one goes on.`,
 
 // views returns the table columns in the user's time zone.
 func (a *App) views() views { return views{loc: a.cfg.Location} }
-
-func noArgs(cmd *cobra.Command, args []string) error {
-	if len(args) > 0 {
-		return fmt.Errorf("%s takes no arguments, got %q", cmd.CommandPath(), args[0])
-	}
-	return nil
-}
-
-func exactArgs(n int) cobra.PositionalArgs {
-	return func(cmd *cobra.Command, args []string) error {
-		if len(args) != n {
-			return fmt.Errorf("%s takes %d argument(s) (%s), got %d", cmd.CommandPath(), n, cmd.Use, len(args))
-		}
-		return nil
-	}
-}

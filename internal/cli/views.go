@@ -8,9 +8,16 @@ import (
 	"github.com/epicevents/epicevents/internal/output"
 )
 
-// col builds a table column.
+// col builds a table column of text, which a terminal too narrow for the
+// table may shorten.
 func col[T any](header string, value func(T) string) output.Column[T] {
 	return output.Column[T]{Header: header, Value: value}
+}
+
+// fixed builds a column whose values mean nothing cut (ids, times, amounts,
+// phones, yes/no): a table fitted to a terminal keeps them whole.
+func fixed[T any](header string, value func(T) string) output.Column[T] {
+	return output.Column[T]{Header: header, Value: value, Fixed: true}
 }
 
 func id(v int64) string { return strconv.FormatInt(v, 10) }
@@ -51,28 +58,28 @@ func (v views) ot(t *time.Time) string { return output.FormatOptTime(t, v.loc) }
 
 func (v views) employeeList() []output.Column[crm.Employee] {
 	return []output.Column[crm.Employee]{
-		col("ID", func(e crm.Employee) string { return id(e.ID) }),
+		fixed("ID", func(e crm.Employee) string { return id(e.ID) }),
 		col("Name", crm.Employee.Name),
 		col("Email", func(e crm.Employee) string { return e.Email }),
-		col("Role", func(e crm.Employee) string { return string(e.Role) }),
-		col("Active", func(e crm.Employee) string { return yesNo(e.Active) }),
+		fixed("Role", func(e crm.Employee) string { return string(e.Role) }),
+		fixed("Active", func(e crm.Employee) string { return yesNo(e.Active) }),
 	}
 }
 
 func (v views) employee() []output.Column[crm.Employee] {
 	return append(v.employeeList(),
-		col("Created", func(e crm.Employee) string { return v.t(e.CreatedAt) }),
-		col("Updated", func(e crm.Employee) string { return v.t(e.UpdatedAt) }),
-		col("Deactivated", func(e crm.Employee) string { return v.ot(e.DeactivatedAt) }),
+		fixed("Created", func(e crm.Employee) string { return v.t(e.CreatedAt) }),
+		fixed("Updated", func(e crm.Employee) string { return v.t(e.UpdatedAt) }),
+		fixed("Deactivated", func(e crm.Employee) string { return v.ot(e.DeactivatedAt) }),
 	)
 }
 
 func (v views) clientList() []output.Column[crm.Client] {
 	return []output.Column[crm.Client]{
-		col("ID", func(c crm.Client) string { return id(c.ID) }),
+		fixed("ID", func(c crm.Client) string { return id(c.ID) }),
 		col("Name", func(c crm.Client) string { return c.FirstName + " " + c.LastName }),
 		col("Email", func(c crm.Client) string { return c.Email }),
-		col("Phone", func(c crm.Client) string { return optPhone(c.Phone) }),
+		fixed("Phone", func(c crm.Client) string { return optPhone(c.Phone) }),
 		col("Company", func(c crm.Client) string { return opt(c.CompanyName) }),
 		col("Sales contact", func(c crm.Client) string { return c.SalesContactName }),
 	}
@@ -80,33 +87,33 @@ func (v views) clientList() []output.Column[crm.Client] {
 
 func (v views) client() []output.Column[crm.Client] {
 	return append(v.clientList(),
-		col("Sales contact ID", func(c crm.Client) string { return id(c.SalesContactID) }),
-		col("First contact", func(c crm.Client) string { return v.t(c.CreatedAt) }),
-		col("Last update", func(c crm.Client) string { return v.t(c.UpdatedAt) }),
+		fixed("Sales contact ID", func(c crm.Client) string { return id(c.SalesContactID) }),
+		fixed("First contact", func(c crm.Client) string { return v.t(c.CreatedAt) }),
+		fixed("Last update", func(c crm.Client) string { return v.t(c.UpdatedAt) }),
 	)
 }
 
 // contractColumns returns the columns of a --view: compact (money and state),
 // contact (who to call) or full.
 func (v views) contractColumns(view string) []output.Column[crm.Contract] {
-	idc := col("ID", func(c crm.Contract) string { return id(c.ID) })
+	idc := fixed("ID", func(c crm.Contract) string { return id(c.ID) })
 	client := col("Client", func(c crm.Contract) string { return c.ClientName })
 	sales := col("Sales contact", func(c crm.Contract) string { return c.SalesContactName })
-	total := col("Total", func(c crm.Contract) string { return c.TotalAmount.String() })
-	due := col("Due", func(c crm.Contract) string { return c.AmountDue.String() })
-	signed := col("Signed", func(c crm.Contract) string { return yesNo(c.Signed) })
+	total := fixed("Total", func(c crm.Contract) string { return c.TotalAmount.String() })
+	due := fixed("Due", func(c crm.Contract) string { return c.AmountDue.String() })
+	signed := fixed("Signed", func(c crm.Contract) string { return yesNo(c.Signed) })
 	switch view {
 	case "contact":
 		return []output.Column[crm.Contract]{idc, client,
-			col("Client ID", func(c crm.Contract) string { return id(c.ClientID) }),
-			sales, col("Sales contact ID", func(c crm.Contract) string { return id(c.SalesContactID) }), signed}
+			fixed("Client ID", func(c crm.Contract) string { return id(c.ClientID) }),
+			sales, fixed("Sales contact ID", func(c crm.Contract) string { return id(c.SalesContactID) }), signed}
 	case "full":
 		return []output.Column[crm.Contract]{idc, client,
-			col("Client ID", func(c crm.Contract) string { return id(c.ClientID) }),
+			fixed("Client ID", func(c crm.Contract) string { return id(c.ClientID) }),
 			sales, total, due, signed,
-			col("Signed at", func(c crm.Contract) string { return v.ot(c.SignedAt) }),
-			col("Created", func(c crm.Contract) string { return v.t(c.CreatedAt) }),
-			col("Updated", func(c crm.Contract) string { return v.t(c.UpdatedAt) })}
+			fixed("Signed at", func(c crm.Contract) string { return v.ot(c.SignedAt) }),
+			fixed("Created", func(c crm.Contract) string { return v.t(c.CreatedAt) }),
+			fixed("Updated", func(c crm.Contract) string { return v.t(c.UpdatedAt) })}
 	}
 	return []output.Column[crm.Contract]{idc, client, sales, total, due, signed}
 }
@@ -114,26 +121,26 @@ func (v views) contractColumns(view string) []output.Column[crm.Contract] {
 // eventColumns returns the columns of a --view: compact (when and who
 // supports), contact (the client to call) or full.
 func (v views) eventColumns(view string) []output.Column[crm.Event] {
-	idc := col("ID", func(e crm.Event) string { return id(e.ID) })
+	idc := fixed("ID", func(e crm.Event) string { return id(e.ID) })
 	name := col("Name", func(e crm.Event) string { return e.Name })
-	start := col("Start", func(e crm.Event) string { return v.t(e.Start) })
-	end := col("End", func(e crm.Event) string { return v.t(e.End) })
+	start := fixed("Start", func(e crm.Event) string { return v.t(e.Start) })
+	end := fixed("End", func(e crm.Event) string { return v.t(e.End) })
 	support := col("Support", func(e crm.Event) string { return opt(e.SupportContactName) })
 	client := col("Client", func(e crm.Event) string { return e.ClientName })
 	switch view {
 	case "contact":
 		return []output.Column[crm.Event]{idc, name, client,
 			col("Client email", func(e crm.Event) string { return e.ClientEmail }),
-			col("Client phone", func(e crm.Event) string { return optPhone(e.ClientPhone) }), support}
+			fixed("Client phone", func(e crm.Event) string { return optPhone(e.ClientPhone) }), support}
 	case "full":
 		return []output.Column[crm.Event]{idc, name,
-			col("Contract", func(e crm.Event) string { return id(e.ContractID) }),
+			fixed("Contract", func(e crm.Event) string { return id(e.ContractID) }),
 			client, start, end, support,
 			col("Location", func(e crm.Event) string { return e.Location }),
-			col("Attendees", func(e crm.Event) string { return strconv.Itoa(e.Attendees) }),
+			fixed("Attendees", func(e crm.Event) string { return strconv.Itoa(e.Attendees) }),
 			col("Notes", func(e crm.Event) string { return opt(e.Notes) }),
-			col("Created", func(e crm.Event) string { return v.t(e.CreatedAt) }),
-			col("Updated", func(e crm.Event) string { return v.t(e.UpdatedAt) })}
+			fixed("Created", func(e crm.Event) string { return v.t(e.CreatedAt) }),
+			fixed("Updated", func(e crm.Event) string { return v.t(e.UpdatedAt) })}
 	}
 	return []output.Column[crm.Event]{idc, name, start, end, client, support,
 		col("Location", func(e crm.Event) string { return e.Location })}
@@ -142,25 +149,25 @@ func (v views) eventColumns(view string) []output.Column[crm.Event] {
 func (v views) contract() []output.Column[crm.Contract] {
 	full := v.contractColumns("full")
 	return append(full[:4:4], append([]output.Column[crm.Contract]{
-		col("Sales contact ID", func(c crm.Contract) string { return id(c.SalesContactID) }),
+		fixed("Sales contact ID", func(c crm.Contract) string { return id(c.SalesContactID) }),
 	}, full[4:]...)...)
 }
 
 func (v views) event() []output.Column[crm.Event] {
 	full := v.eventColumns("full") // ID, Name, Contract, Client, Start, End, Support, Location, …
 	cols := append(full[:4:4],
-		col("Client ID", func(e crm.Event) string { return id(e.ClientID) }),
+		fixed("Client ID", func(e crm.Event) string { return id(e.ClientID) }),
 		col("Client email", func(e crm.Event) string { return e.ClientEmail }),
-		col("Client phone", func(e crm.Event) string { return optPhone(e.ClientPhone) }))
+		fixed("Client phone", func(e crm.Event) string { return optPhone(e.ClientPhone) }))
 	cols = append(cols, full[4:7]...)
-	cols = append(cols, col("Support ID", func(e crm.Event) string { return optID(e.SupportContactID) }))
+	cols = append(cols, fixed("Support ID", func(e crm.Event) string { return optID(e.SupportContactID) }))
 	return append(cols, full[7:]...)
 }
 
 func (v views) auditList() []output.Column[crm.AuditEntry] {
 	return []output.Column[crm.AuditEntry]{
-		col("ID", func(e crm.AuditEntry) string { return id(e.ID) }),
-		col("At", func(e crm.AuditEntry) string { return v.t(e.At) }),
+		fixed("ID", func(e crm.AuditEntry) string { return id(e.ID) }),
+		fixed("At", func(e crm.AuditEntry) string { return v.t(e.At) }),
 		col("Actor", func(e crm.AuditEntry) string { return opt(e.ActorEmail) }),
 		col("Action", func(e crm.AuditEntry) string { return e.Action }),
 		col("Entity", func(e crm.AuditEntry) string {

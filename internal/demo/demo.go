@@ -9,8 +9,10 @@
 package demo
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"fmt"
 	"iter"
 	mrand "math/rand/v2"
@@ -53,6 +55,27 @@ type Hasher interface {
 type Credential struct {
 	crm.Employee
 	Password string `json:"password"`
+}
+
+// AppendJSON appends the credential as a JSON object, as encoding/json
+// writes it without HTML escaping: the employee's fields, then "password".
+// Without it, the employee's own AppendJSON, promoted from the embedded
+// field, would write the employee alone, and the password would never reach
+// -o json or -o csv.
+func (c Credential) AppendJSON(b []byte) ([]byte, error) {
+	b, err := c.Employee.AppendJSON(b)
+	if err != nil {
+		return nil, err
+	}
+	var pw bytes.Buffer
+	enc := json.NewEncoder(&pw)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(c.Password); err != nil {
+		return nil, err
+	}
+	b = append(b[:len(b)-1], `,"password":`...) // over the employee's closing brace
+	b = append(b, bytes.TrimSuffix(pw.Bytes(), []byte("\n"))...)
+	return append(b, '}'), nil
 }
 
 // Result says what was loaded.

@@ -13,7 +13,8 @@ var errClosed = errors.New("output: list already closed")
 // List renders a stream of values of T. Create it with NewList, call Row for
 // each value and Close at the end. Each row is written with one Write call as
 // soon as it can be: at once for JSON and CSV, and for a table once the first
-// 50 rows have fixed the column widths (or at Close, for shorter lists). For
+// 50 rows have fixed the column widths (or at Close, for shorter lists); on
+// a terminal (Options.Width), the table is fitted to its width. For
 // large outputs the caller may wrap w in a bufio.Writer and flush it after
 // Close. A List is not safe for concurrent use.
 type List[T any] struct {
@@ -42,16 +43,14 @@ func NewList[T any](w io.Writer, opt Options, cols []Column[T]) *List[T] {
 	case FormatCSV:
 		l.csv = newCSVWriter[T](w)
 	case FormatTable:
-		headers := make([]string, len(cols))
-		maxw := make([]int, len(cols))
+		tc := make([]tableColumn, len(cols))
 		for i, c := range cols {
-			headers[i] = sanitize(c.Header)
-			maxw[i] = c.MaxWidth
-			if maxw[i] <= 0 {
-				maxw[i] = DefaultMaxWidth
+			tc[i] = tableColumn{header: sanitize(c.Header), max: c.MaxWidth, fixed: c.Fixed}
+			if tc[i].max <= 0 {
+				tc[i].max = DefaultMaxWidth
 			}
 		}
-		l.table = newTableWriter(w, headers, maxw, opt.Color)
+		l.table = newTableWriter(w, tc, opt.Width, opt.Color)
 	}
 	return l
 }

@@ -40,9 +40,17 @@ type Column[T any] struct {
 	// Value renders the cell for one value. It may return any text: control
 	// characters are replaced before it reaches the terminal.
 	Value func(T) string
-	// MaxWidth caps the column width in terminal cells; 0 means DefaultMaxWidth.
-	// Longer values are cut with "…". It does not apply to Object.
+	// MaxWidth caps the column width in terminal cells when the table is not
+	// written to a terminal (Options.Width is 0); 0 means DefaultMaxWidth.
+	// There, a longer value is written whole and pushes the rest of its row.
+	// On a terminal the columns are fitted to its width instead. It does not
+	// apply to Object.
 	MaxWidth int
+	// Fixed keeps the column's values whole when a table is fitted to a
+	// terminal: ids, times, amounts, phones, which mean nothing cut. The
+	// other columns hold text, and the widest of them are narrowed first,
+	// their values cut with "…".
+	Fixed bool
 }
 
 func (c Column[T]) value(v T) string {
@@ -57,8 +65,14 @@ type Options struct {
 	// Format is the output format; the zero value means FormatTable.
 	Format Format
 	// Color allows styling (bold headers) in tables. The caller decides: true
-	// only when writing to a terminal and NO_COLOR is unset.
+	// only when writing to a terminal that takes escape sequences (TERM is
+	// not "dumb") and NO_COLOR is unset.
 	Color bool
+	// Width is the width, in cells, of the terminal that a table is written
+	// to: its lines are fitted to it and never go past its edge. 0 means
+	// that the output is not a terminal (a pipe, a file): then no value is
+	// ever cut.
+	Width int
 }
 
 func (o Options) format() (Format, error) {

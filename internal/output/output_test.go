@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -181,10 +182,12 @@ func TestCSVEscapesInsideRows(t *testing.T) {
 }
 
 func TestTable(t *testing.T) {
+	// Piped: the NAME column is laid out 10 wide (its MaxWidth), and the
+	// longer name is written whole, pushing the rest of its row.
 	got := render(t, Options{}, clientCols, sample())
 	want := "" +
 		"ID  NAME        PHONE         AT\n" +
-		"1   Ann <Lee>…  +33612345678  2025-03-09 14:05\n" +
+		"1   Ann <Lee> & co  +33612345678  2025-03-09 14:05\n" +
 		"2   =SUM(1)                   2025-03-09 14:05\n"
 	if got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
@@ -219,39 +222,63 @@ func TestTableControlCharacters(t *testing.T) {
 		{"l1\nl2\tz", "\u202egnp.exe"},
 		{"bad\xffutf8", "ok"},
 	}
-	got := render(t, Options{}, textCols, rows)
-	for _, bad := range []string{"\x1b", "\x07", "\x7f", "\u009b", "\u202e", "\xff", "\t"} {
-		if strings.Contains(got, bad) {
-			t.Errorf("output contains %q:\n%q", bad, got)
+	for _, tc := range []struct {
+		opt  Options
+		want string
+	}{
+		{Options{}, "" +
+			"A       B\n" +
+			"�[31mred  x\n" +
+			"a�b�c   �2J\n" +
+			"l1 l2 z  �gnp.exe\n" +
+			"bad�utf8  ok\n"},
+		// On a terminal of 16 cells, both columns are narrowed to 7.
+		{Options{Width: 16}, "" +
+			"A        B\n" +
+			"�[31mr…  x\n" +
+			"a�b�c    �2J\n" +
+			"l1 l2 z  �gnp.e…\n" +
+			"bad�ut…  ok\n"},
+	} {
+		got := render(t, tc.opt, textCols, rows)
+		for _, bad := range []string{"\x1b", "\x07", "\x7f", "\u009b", "\u202e", "\xff", "\t"} {
+			if strings.Contains(got, bad) {
+				t.Errorf("width %d: output contains %q:\n%q", tc.opt.Width, bad, got)
+			}
 		}
-	}
-	want := "" +
-		"A       B\n" +
-		"�[31m…  x\n" +
-		"a�b�c   �2J\n" +
-		"l1 l2…  �gnp.exe\n" +
-		"bad�u…  ok\n"
-	if got != want {
-		t.Errorf("got\n%q\nwant\n%q", got, want)
+		if got != tc.want {
+			t.Errorf("width %d: got\n%q\nwant\n%q", tc.opt.Width, got, tc.want)
+		}
 	}
 }
 
 func TestTableWideRunes(t *testing.T) {
 	rows := []textRow{{"東京都千代田区", "絵文字😀"}, {"abc", "b"}}
-	got := render(t, Options{}, textCols, rows)
-	// Column A is 6 cells wide: two double-width characters and "…" take 5;
-	// a third would overflow. The padding makes up the sixth cell.
+	// Piped: nothing is cut, whatever the width of the characters.
+	if got, want := render(t, Options{}, textCols, rows), "A       B\n東京都千代田区  絵文字😀\nabc     b\n"; got != want {
+		t.Errorf("piped: got\n%q\nwant\n%q", got, want)
+	}
+	// On a terminal of 16 cells both columns are narrowed to 7 cells: three
+	// double-width characters and "…" take 7; a fourth would overflow.
+	got := render(t, Options{Width: 16}, textCols, rows)
 	want := "" +
-		"A       B\n" +
-		"東京…   絵文字😀\n" +
-		"abc     b\n"
+		"A        B\n" +
+		"東京都…  絵文字…\n" +
+		"abc      b\n"
 	if got != want {
 		t.Errorf("got\n%q\nwant\n%q", got, want)
 	}
 	for _, line := range strings.Split(strings.TrimSuffix(got, "\n"), "\n") {
-		a, _, _ := strings.Cut(line, "  ")
-		if width(a) > 6 {
-			t.Errorf("cell %q wider than 6 cells", a)
+		if width(line) > 16 {
+			t.Errorf("line %q wider than the terminal", line)
+		}
+	}
+	// An odd width: the cut never splits a wide character, and padding
+	// makes up the cell.
+	got = render(t, Options{Width: 15}, textCols, rows)
+	for _, line := range strings.Split(strings.TrimSuffix(got, "\n"), "\n") {
+		if width(line) > 15 || !strings.Contains(got, "…") {
+			t.Errorf("width 15: line %q", line)
 		}
 	}
 }
@@ -274,13 +301,158 @@ func TestTableWidthsFromFirstRows(t *testing.T) {
 		rows = append(rows, textRow{"ab", "x"})
 	}
 	rows = append(rows, textRow{"abcdef", "y"})
-	got := render(t, Options{}, cols, rows)
-	lines := strings.Split(got, "\n")
-	if lines[0] != "A   B" || lines[1] != "ab  x" {
-		t.Errorf("widths not from the first rows: %q %q", lines[0], lines[1])
+	for _, tc := range []struct {
+		opt  Options
+		last string
+	}{
+		{Options{}, "abcdef  y"},      // piped: never cut, pushes its row
+		{Options{Width: 80}, "a…  y"}, // terminal: cut to its column
+	} {
+		got := render(t, tc.opt, cols, rows)
+		lines := strings.Split(got, "\n")
+		if lines[0] != "A   B" || lines[1] != "ab  x" {
+			t.Errorf("width %d: widths not from the first rows: %q %q", tc.opt.Width, lines[0], lines[1])
+		}
+		if last := lines[len(lines)-2]; last != tc.last {
+			t.Errorf("width %d: late long row %q, want %q", tc.opt.Width, last, tc.last)
+		}
 	}
-	if last := lines[len(lines)-2]; last != "a…  y" {
-		t.Errorf("late long row not cut to the fixed width: %q", last)
+}
+
+// wideRow is a row of a client list, as wide as real ones.
+type wideRow struct {
+	ID                                int
+	Name, Email, Phone, Company, Sale string
+}
+
+var wideCols = []Column[wideRow]{
+	{Header: "ID", Value: func(r wideRow) string { return fmt.Sprint(r.ID) }, Fixed: true},
+	{Header: "Name", Value: func(r wideRow) string { return r.Name }},
+	{Header: "Email", Value: func(r wideRow) string { return r.Email }},
+	{Header: "Phone", Value: func(r wideRow) string { return r.Phone }, Fixed: true},
+	{Header: "Company", Value: func(r wideRow) string { return r.Company }},
+	{Header: "Sales contact", Value: func(r wideRow) string { return r.Sale }},
+}
+
+func wideRows() []wideRow {
+	return []wideRow{
+		{1, "Kevin Casey", "kevin@startup.io", "+678 123 456 78", "Cool Startup LLC", "Bill Boquet"},
+		{12, "Aliénor Vichum-Delacroix", "alienor.vichum-delacroix@mufflins.example", "+33 6 12 34 56 78",
+			"Salle des fêtes de Mufflins et environs", "Bill Boquet"},
+		{103, "John Ouick", "john.ouick@gmail.com", "+1 234-567-8901", "", "Hugo Marchetti"},
+	}
+}
+
+func TestTableFitsTerminal(t *testing.T) {
+	piped := render(t, Options{}, wideCols, wideRows())
+	for _, w := range []int{80, 200} {
+		got := render(t, Options{Width: w}, wideCols, wideRows())
+		lines := strings.Split(strings.TrimSuffix(got, "\n"), "\n")
+		if len(lines) != 4 {
+			t.Fatalf("width %d: %d lines:\n%s", w, len(lines), got)
+		}
+		for _, line := range lines {
+			if width(line) > w {
+				t.Errorf("width %d: line of %d cells: %q", w, width(line), line)
+			}
+		}
+		// The fixed columns are never cut.
+		for _, whole := range []string{"103", "+33 6 12 34 56 78", "+1 234-567-8901"} {
+			if !strings.Contains(got, whole) {
+				t.Errorf("width %d: %q was cut:\n%s", w, whole, got)
+			}
+		}
+		switch w {
+		case 80:
+			// The widest text columns (email, company, name) gave way first,
+			// to one width; the narrower ones kept their values.
+			for _, cut := range []string{"alienor.vic…", "Salle des fê…", "Aliénor Vic…", "kevin@start…"} {
+				if !strings.Contains(got, cut) {
+					t.Errorf("width 80: no %q:\n%s", cut, got)
+				}
+			}
+			for _, whole := range []string{"Kevin Casey", "Bill Boquet", "John Ouick"} {
+				if !strings.Contains(got, whole) {
+					t.Errorf("width 80: %q was cut:\n%s", whole, got)
+				}
+			}
+			if width(lines[0]) != 80 {
+				t.Errorf("width 80: the header takes %d cells, not the whole terminal:\n%s", width(lines[0]), got)
+			}
+		case 200:
+			// Everything fits: nothing is cut, and the table is the one a
+			// pipe gets (whose values are all within the columns' caps but
+			// the longest email and company).
+			if strings.Contains(got, "…") {
+				t.Errorf("width 200: a value was cut:\n%s", got)
+			}
+			for _, r := range wideRows() {
+				if !strings.Contains(got, r.Email) || !strings.Contains(got, r.Company) {
+					t.Errorf("width 200: %q or %q missing:\n%s", r.Email, r.Company, got)
+				}
+			}
+		}
+	}
+	// Piped, the same rows are never cut, whatever their length.
+	if strings.Contains(piped, "…") {
+		t.Errorf("piped output was cut:\n%s", piped)
+	}
+	for _, r := range wideRows() {
+		if !strings.Contains(piped, r.Email) || !strings.Contains(piped, r.Company) {
+			t.Errorf("piped: %q or %q missing:\n%s", r.Email, r.Company, piped)
+		}
+	}
+}
+
+func TestTablePipedNeverCut(t *testing.T) {
+	long := strings.Repeat("Kate needs to organize the DJ for after party. ", 20)
+	got := render(t, Options{}, textCols, []textRow{{long, "b"}, {"a", long}})
+	if !strings.Contains(got, long+"  b\n") || !strings.HasSuffix(got, long+"\n") || strings.Contains(got, "…") {
+		t.Errorf("a long value was cut or lost:\n%s", got)
+	}
+}
+
+func TestTableNarrowTerminal(t *testing.T) {
+	// Fixed columns alone are wider than the terminal: the line stops at its
+	// edge with "…", so that the terminal never wraps it.
+	got := render(t, Options{Width: 20}, wideCols, wideRows())
+	for _, line := range strings.Split(strings.TrimSuffix(got, "\n"), "\n") {
+		if width(line) > 20 {
+			t.Errorf("line of %d cells: %q", width(line), line)
+		}
+		if !strings.HasSuffix(line, "…") {
+			t.Errorf("line cut without …: %q", line)
+		}
+	}
+	// With colour, the escape sequences of the header take no room.
+	got = render(t, Options{Width: 20, Color: true}, wideCols, wideRows())
+	header, _, _ := strings.Cut(got, "\n")
+	if !strings.Contains(header, "\x1b[1m") || width(header) > 20 {
+		t.Errorf("coloured header: %q (%d cells)", header, width(header))
+	}
+}
+
+func TestFit(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		widths []int
+		fixed  []bool
+		room   int
+		want   []int
+	}{
+		{"fits already", []int{3, 10, 20}, []bool{true, false, false}, 40, []int{3, 10, 20}},
+		{"widest first", []int{3, 10, 30}, []bool{true, false, false}, 33, []int{3, 10, 20}},
+		{"then equally", []int{3, 10, 30}, []bool{true, false, false}, 19, []int{3, 8, 8}},
+		{"ties in turn", []int{20, 20}, []bool{false, false}, 31, []int{15, 16}},
+		{"fixed kept", []int{16, 30, 16}, []bool{true, false, true}, 40, []int{16, 8, 16}},
+		{"down to the minimum", []int{16, 30, 16}, []bool{true, false, true}, 20, []int{16, minTextWidth, 16}},
+		{"narrow values kept", []int{2, 3, 30}, []bool{false, false, false}, 10, []int{2, 3, minTextWidth}},
+	} {
+		got := slices.Clone(tc.widths)
+		fit(got, tc.fixed, tc.room)
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%s: fit(%v, room %d) = %v, want %v", tc.name, tc.widths, tc.room, got, tc.want)
+		}
 	}
 }
 
