@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -18,6 +19,11 @@ func selectClientFrom(source string) string {
 
 var selectClient = selectClientFrom("clients")
 
+// clientColumns are the columns of clients that selectClientFrom reads, for
+// a CTE that stands for the table.
+const clientColumns = `c.id, c.first_name, c.last_name, c.email, c.phone, c.company_name,
+	c.sales_contact_id, c.created_at, c.updated_at, c.version`
+
 func scanClient(r rowScanner) (crm.Client, error) {
 	var c crm.Client
 	err := r.Scan(&c.ID, &c.FirstName, &c.LastName, &c.Email, &c.Phone, &c.CompanyName,
@@ -29,13 +35,14 @@ func clientKey(c crm.Client) cursor {
 	return cursor{Kind: clientList, Last: c.LastName, First: c.FirstName, ID: c.ID}
 }
 
-// CreateClient inserts c (its id and sales contact name are ignored).
+// CreateClient inserts c (its id and sales contact name are ignored), with
+// its search text.
 func (q *queries) CreateClient(ctx context.Context, c crm.Client) (crm.Client, error) {
 	var id int64
 	err := q.queryRow(ctx, `INSERT INTO clients (first_name, last_name, email, phone, company_name,
-		sales_contact_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		sales_contact_id, created_at, updated_at, search_text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		c.FirstName, c.LastName, c.Email, nullIfEmpty(c.Phone), nullIfEmpty(c.CompanyName),
-		c.SalesContactID, c.CreatedAt, updatedAt(c.CreatedAt, c.UpdatedAt),
+		c.SalesContactID, c.CreatedAt, updatedAt(c.CreatedAt, c.UpdatedAt), clientSearchText(c),
 	).Scan(&id)
 	if err != nil {
 		return crm.Client{}, translate(err, "create", "client")
@@ -50,19 +57,20 @@ func (q *queries) GetClient(ctx context.Context, id int64) (crm.Client, error) {
 }
 
 // ListClients streams clients by last name, first name, id. Mine is ignored:
-// the service resolves it into the contact ids before calling. Search matches a
-// substring of the names, email or company, ignoring case (Unicode case on
-// both engines).
+// the service resolves it into the contact ids before calling. Search keeps
+// the clients that hold every word of it (see search.go).
 func (q *queries) ListClients(ctx context.Context, f crm.ClientFilter, emit crm.Emit[crm.Client]) (string, error) {
 	var (
 		w       filter
 		with    string // a WITH clause before the query
 		withArg []any
 		source  = "clients"
+		d       = q.dialect()
 	)
-	trigrams := ftsTrigrams(f.Search)
+	words := searchWords(f.Search)
+	trigrams := ftsTrigrams(slices.DeleteFunc(slices.Clone(words), func(w string) bool { return !indexed(w) }))
 	if f.SalesContactID != nil {
-		if trigrams != "" && q.dialect() == sqliteDialect {
+		if trigrams != "" && d == sqliteDialect {
 			// A unary + keeps SQLite from walking the sales contact's index
 			// (a fifth of all clients) when the search index is more
 			// selective.
@@ -71,38 +79,42 @@ func (q *queries) ListClients(ctx context.Context, f crm.ClientFilter, emit crm.
 			w.add("c.sales_contact_id = ?", *f.SalesContactID)
 		}
 	}
-	if f.Search != "" {
-		pattern := "%" + escapeLike(strings.ToLower(f.Search)) + "%"
-		like := " " + q.dialect().ilike() + ` ? ESCAPE '\'`
-		d := q.dialect()
-		exact := "(" + d.containsFolded("c.first_name") + " OR " + d.containsFolded("c.last_name") + " OR " +
-			d.containsFolded("c.email") + " OR " + d.containsFolded("c.company_name") + ")"
-		exactArgs := []any{pattern, pattern, pattern, pattern}
-		// The search indexes of 00003_search.sql give a superset of the
-		// matches without a scan; the exact condition keeps the right rows,
-		// so results are those of LIKE whatever the text. The matches are
-		// then sorted: a search costs what its matches cost, never a walk of
-		// the whole name order (the matches of a last name all sit at one
-		// place in that order, which the planners cannot know).
-		switch {
-		case trigrams != "" && q.dialect() == sqliteDialect:
-			// The clients holding every trigram of the text.
-			w.add("c.id IN (SELECT rowid FROM clients_fts WHERE clients_fts MATCH ?)", trigrams)
-			w.add(exact, exactArgs...)
-		case trigrams != "" && q.dialect() == postgresDialect:
-			// The first condition is the expression of the trigram index,
-			// written identically. MATERIALIZED makes PostgreSQL find the
-			// matches first; they are then sorted as they are, whole rows:
-			// fetching each again by id cost a third of a common search
-			// (11,000 matches of a million clients: 93 ms, now 57 ms).
-			with = "WITH m AS MATERIALIZED (SELECT c.* FROM clients c WHERE " +
-				"(c.first_name || ' ' || c.last_name || ' ' || c.email || ' ' || coalesce(c.company_name, ''))" + like +
-				" AND " + exact + ") "
-			withArg = append([]any{pattern}, exactArgs...)
-			source = "m"
-		default:
-			// One or two characters: no trigram; the name order is walked.
-			w.add(exact, exactArgs...)
+	// The search index gives the clients that hold the trigrams of every
+	// word of three characters or more; the words themselves are then
+	// checked on those rows only, so results are exact whatever the text.
+	// The matches are then sorted: a search costs what its matches cost,
+	// never a walk of the whole name order (the matches of a last name all
+	// sit at one place in that order, which the planners cannot know). A
+	// search of words of one or two characters only has no trigram: the name
+	// order is walked, checking each client.
+	switch {
+	case trigrams != "" && d == sqliteDialect:
+		w.add("c.id IN (SELECT rowid FROM clients_fts WHERE clients_fts MATCH ?)", trigrams)
+		for _, word := range words {
+			w.add(d.contains("c.search_text"), word)
+		}
+	case trigrams != "" && d == postgresDialect:
+		// pg_trgm's index serves each LIKE of a word of three characters
+		// or more (all of them in one index scan); shorter words are
+		// checked on the rows it gives. MATERIALIZED makes PostgreSQL find
+		// the matches first; they are then sorted as they are, whole rows:
+		// fetching each again by id cost a third of a common search.
+		var conds []string
+		for _, word := range words {
+			if indexed(word) {
+				conds = append(conds, `c.search_text LIKE ? ESCAPE '\'`)
+				withArg = append(withArg, "%"+escapeLike(word)+"%")
+			} else {
+				conds = append(conds, d.contains("c.search_text"))
+				withArg = append(withArg, word)
+			}
+		}
+		with = "WITH m AS MATERIALIZED (SELECT " + clientColumns + " FROM clients c WHERE " +
+			strings.Join(conds, " AND ") + ") "
+		source = "m"
+	default:
+		for _, word := range words {
+			w.add(d.contains("c.search_text"), word)
 		}
 	}
 	if err := byName(&w, f.Page, clientList, "c"); err != nil {
@@ -112,41 +124,11 @@ func (q *queries) ListClients(ctx context.Context, f crm.ClientFilter, emit crm.
 	return list(ctx, q, "client", query, append(withArg, w.args...), f.Page, scanClient, clientKey, emit)
 }
 
-// ftsTrigrams returns an FTS5 query that asks the trigram index for the rows
-// holding every three-character window of s, or "" when s is shorter than
-// three characters (no trigram: the caller falls back to LIKE alone). Each
-// window is a quoted string, with any double quote doubled, so that nothing
-// the user types is FTS5 syntax. The index folds case (case_sensitive 0) as
-// the query does, so the rows that LIKE matches are among those it returns.
-func ftsTrigrams(s string) string {
-	r := []rune(s)
-	if len(r) < 3 {
-		return ""
-	}
-	seen := make(map[string]bool, len(r))
-	var b strings.Builder
-	for i := 0; i+3 <= len(r); i++ {
-		t := string(r[i : i+3])
-		if seen[t] {
-			continue
-		}
-		seen[t] = true
-		if b.Len() > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteString(`"` + strings.ReplaceAll(t, `"`, `""`) + `"`)
-	}
-	return b.String()
-}
-
-// escapeLike makes the user's text match literally inside a LIKE pattern
-// whose ESCAPE character is a backslash.
-func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
-}
-
 // UpdateClient applies the fields of p that are set; an empty phone or
-// company is stored as NULL.
+// company is stored as NULL. When a searched field changes, the search text
+// is written again from the row as it will be, read under the transaction's
+// lock so that two updates of different fields cannot each leave a text
+// that misses the other's change.
 func (q *queries) UpdateClient(ctx context.Context, id int64, p crm.ClientPatch, at time.Time) (crm.Client, error) {
 	var a assignments
 	if p.FirstName != nil {
@@ -165,10 +147,41 @@ func (q *queries) UpdateClient(ctx context.Context, id int64, p crm.ClientPatch,
 		a.set("company_name", nullIfEmpty(p.CompanyName))
 	}
 	a.set("updated_at", at)
-	if err := q.update(ctx, "clients", "client", id, a); err != nil {
-		return crm.Client{}, err
+	searched := p.FirstName != nil || p.LastName != nil || p.Email != nil || p.Phone != nil || p.CompanyName != nil
+	var c crm.Client
+	err := q.atomic(ctx, func(q *queries) error {
+		if searched {
+			cur, err := q.GetClient(ctx, id)
+			if err != nil {
+				return err
+			}
+			cur.FirstName = deref(p.FirstName, cur.FirstName)
+			cur.LastName = deref(p.LastName, cur.LastName)
+			cur.Email = deref(p.Email, cur.Email)
+			if p.Phone != nil {
+				cur.Phone = p.Phone
+			}
+			if p.CompanyName != nil {
+				cur.CompanyName = p.CompanyName
+			}
+			a.set("search_text", clientSearchText(cur))
+		}
+		if err := q.update(ctx, "clients", "client", id, a); err != nil {
+			return err
+		}
+		var err error
+		c, err = q.GetClient(ctx, id)
+		return err
+	})
+	return c, err
+}
+
+// deref is *p, or def when p is nil.
+func deref(p *string, def string) string {
+	if p == nil {
+		return def
 	}
-	return q.GetClient(ctx, id)
+	return *p
 }
 
 // ReassignClient gives the client, and every contract of theirs, to another
