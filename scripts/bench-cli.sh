@@ -42,6 +42,9 @@ hyperfine -N --warmup 3 --min-runs 20 --export-json "$out/lists.json" \
     -n "events list --from $from --to $to" "$bin events list --from $from --to $to" \
     -n "clients show $mid" "$bin clients show $mid" \
     -n 'clients list --search marchand (common)' "$bin clients list --search marchand" \
+    -n "clients list --search 'kevin casey'" "$bin clients list --search 'kevin casey'" \
+    -n "clients list --search 'amelie martin'" "$bin clients list --search 'amelie martin'" \
+    -n "clients list --search 'jacky 12345'" "$bin clients list --search 'jacky 12345'" \
     -n 'events list --mine (SALES)' "$bin events list --mine" \
     -n 'version (process start)' "$bin version" \
     >"$out/hyperfine.txt" 2>&1 || { cat "$out/hyperfine.txt"; exit 1; }

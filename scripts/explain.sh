@@ -31,21 +31,26 @@ BYSTART='ORDER BY v.start_at, v.id LIMIT 101'
 if [ "$engine" = sqlite ]; then
     t() { echo "'$(date -u -d "$1" +%Y-%m-%dT%H:%M:%SZ)'"; }
     plus=+
-    search() { # text; ASCII only here, so the trigrams are plain windows
-        local s=$1 m="" i
-        for ((i = 0; i + 3 <= ${#s}; i++)); do m+="\"${s:i:3}\" "; done
-        echo "c.id IN (SELECT rowid FROM clients_fts WHERE clients_fts MATCH '${m% }') AND (c.first_name LIKE '%$s%' ESCAPE '\\' OR c.last_name LIKE '%$s%' ESCAPE '\\' OR c.email LIKE '%$s%' ESCAPE '\\' OR c.company_name LIKE '%$s%' ESCAPE '\\')"
-    }
-    searchq() { # text, extra condition
-        echo "$CLIENT WHERE ${2:-}$(search "$1") $NAMES"
+    searchq() { # extra condition, then the words (ASCII and lower case here: already folded)
+        local extra=$1 m="" cond="" w i
+        shift
+        for w; do for ((i = 0; i + 3 <= ${#w}; i++)); do m+="\"${w:i:3}\" "; done; done
+        [ -n "$m" ] && cond="c.id IN (SELECT rowid FROM clients_fts WHERE clients_fts MATCH '${m% }') AND "
+        for w; do cond+="instr(c.search_text, '$w') > 0 AND "; done
+        echo "$CLIENT WHERE $extra${cond% AND } $NAMES"
     }
     run() { printf '\n### %s\n\n```\n' "$1"; sqlite3 "$target" "EXPLAIN QUERY PLAN $2"; printf '```\n'; }
 else
     t() { echo "'$(date -u -d "$1" +%Y-%m-%dT%H:%M:%SZ)'::timestamptz"; }
     plus=
-    searchq() { # text, extra condition: the MATERIALIZED CTE of clients.go
-        local s=$1 extra=${2:-}
-        echo "WITH m AS MATERIALIZED (SELECT c.* FROM clients c WHERE (c.first_name || ' ' || c.last_name || ' ' || c.email || ' ' || coalesce(c.company_name, '')) ILIKE '%$s%' ESCAPE '\\' AND (c.first_name ILIKE '%$s%' ESCAPE '\\' OR c.last_name ILIKE '%$s%' ESCAPE '\\' OR c.email ILIKE '%$s%' ESCAPE '\\' OR c.company_name ILIKE '%$s%' ESCAPE '\\')) ${CLIENT/FROM clients c/FROM m c}${extra:+ WHERE ${extra% AND }} $NAMES"
+    searchq() { # extra condition, then the words: the MATERIALIZED steps of listClientsPostgres
+        local extra=$1 cond="" w
+        shift
+        for w; do
+            if [ ${#w} -ge 3 ]; then cond+="c.search_text LIKE '%$w%' ESCAPE '\\' AND "; else cond+="strpos(c.search_text, '$w') > 0 AND "; fi
+        done
+        cond+=$extra
+        echo "WITH m AS MATERIALIZED (SELECT c.id, c.last_name, c.first_name FROM clients c WHERE ${cond% AND }), p AS MATERIALIZED (SELECT id FROM m ORDER BY last_name, first_name, id LIMIT 101) $CLIENT WHERE c.id IN (SELECT id FROM p) $NAMES"
     }
     run() { printf '\n### %s\n\n```\n' "$1"; psql -X -q -At "$target" -c "EXPLAIN (ANALYZE, COSTS OFF) $2"; printf '```\n'; }
 fi
@@ -55,10 +60,13 @@ day=$(t '+30 days 00:00') day_end=$(t '+36 days 23:59:59') now=$(t 'now')
 run 'clients list' "$CLIENT $NAMES"
 run 'clients list (next page, after a cursor)' "$CLIENT WHERE (c.last_name, c.first_name, c.id) > ('Martin', 'Emma', 400000) $NAMES"
 run 'clients list --mine / --sales-contact' "$CLIENT WHERE c.sales_contact_id = $sales $NAMES"
-run 'clients list --search casey (rare)' "$(searchq casey)"
-run 'clients list --search marchand (a common last name: 1 client in 90)' "$(searchq marchand)"
-run 'clients list --mine --search casey' "$(searchq casey "$plus""c.sales_contact_id = $sales AND ")"
-run 'clients list --search ca (1–2 characters: no trigram, LIKE on the name order)' "$CLIENT WHERE c.first_name LIKE '%ca%' OR c.last_name LIKE '%ca%' $NAMES"
+run 'clients list --search casey (rare)' "$(searchq '' casey)"
+run 'clients list --search marchand (a common last name: 1 client in 90)' "$(searchq '' marchand)"
+run "clients list --search 'kevin casey' (two words)" "$(searchq '' casey kevin)"
+run "clients list --search 'amelie martin' (two common names)" "$(searchq '' amelie martin)"
+run "clients list --search 'jacky 12345' (a name and phone digits)" "$(searchq '' 12345 jacky)"
+run 'clients list --mine --search casey' "$(searchq "$plus""c.sales_contact_id = $sales AND " casey)"
+run "clients list --search 'ca' (words of 1–2 characters only: no trigram, the name order walked)" "$CLIENT WHERE $(if [ "$engine" = sqlite ]; then echo "instr(c.search_text, 'ca') > 0"; else echo "strpos(c.search_text, 'ca') > 0"; fi) $NAMES"
 run 'clients show ID' "$CLIENT WHERE c.id = $client"
 run 'contracts list' "$CONTRACT $NEWEST"
 run 'contracts list (next page)' "$CONTRACT WHERE (k.created_at, k.id) < ($now, 400000) $NEWEST"

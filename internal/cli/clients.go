@@ -28,10 +28,11 @@ func (a *App) clientsListCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "list [--mine] [--sales-contact ID] [--search TEXT]",
 		Short: "List clients, by name",
-		Long: `clients list shows clients ordered by last name, first name. --search matches
-first or last name, email or company, case-insensitively, as a substring.
+		Long: `clients list shows clients ordered by last name, first name. --search keeps
+the clients in which every word of TEXT is found, ignoring case and accents, in
+the first or last name, the email, the company or the phone (+ and digits).
 --mine shows the clients whose sales contact you are.`,
-		Example: "  epicevents clients list --mine\n  epicevents clients list --search startup -o csv",
+		Example: "  epicevents clients list --mine\n  epicevents clients list --search startup -o csv\n  epicevents clients list --search 'john ouick'",
 		Args:    noArgs,
 		RunE: run(func(ctx context.Context, _ []string) error {
 			var err error
@@ -50,7 +51,7 @@ first or last name, email or company, case-insensitively, as a substring.
 	}
 	cmd.Flags().BoolVar(&f.Mine, "mine", false, "only the clients whose sales contact you are")
 	cmd.Flags().StringVar(&sales, "sales-contact", "", "only the clients of this sales employee id")
-	cmd.Flags().StringVar(&f.Search, "search", "", "text to find in names, email or company")
+	cmd.Flags().StringVar(&f.Search, "search", "", "words to find in names, email, company or phone")
 	lf.bind(cmd)
 	return cmd
 }

@@ -67,7 +67,7 @@ type Bulk struct {
 // identity sequence; on SQLite the transaction holds the database's write lock
 // from BEGIN. SQLite also gets a larger page cache for the load, and the
 // client search index is filled in one statement after the load instead of row
-// by row by its trigger (see migrations/sqlite/00003_search.sql).
+// by row by its trigger (see migrations/sqlite/00005_search_words.sql).
 //
 // Indexes and foreign keys set aside by a large load (see BulkSize) are
 // recreated from the definitions the database holds, inside the same
@@ -228,7 +228,7 @@ func (b *Bulk) Clients(ctx context.Context, rows iter.Seq[crm.Client]) (int64, e
 		return 0, err
 	}
 	cols := []string{"id", "first_name", "last_name", "email", "phone", "company_name",
-		"sales_contact_id", "created_at", "updated_at"}
+		"sales_contact_id", "created_at", "updated_at", "search_text"}
 	return bulkWrite(ctx, b, "clients", cols, rows, func(c crm.Client, v []any) error {
 		if err := b.checkID("client", c.ID, b.next.Client, &b.max.Client); err != nil {
 			return err
@@ -239,6 +239,7 @@ func (b *Bulk) Clients(ctx context.Context, rows iter.Seq[crm.Client]) (int64, e
 		v[0], v[1], v[2], v[3] = c.ID, c.FirstName, c.LastName, c.Email
 		v[4], v[5] = optional(c.Phone), optional(c.CompanyName)
 		v[6], v[7], v[8] = c.SalesContactID, b.time(c.CreatedAt), b.time(updatedAt(c.CreatedAt, c.UpdatedAt))
+		v[9] = clientSearchText(c)
 		return nil
 	})
 }
@@ -442,12 +443,13 @@ func insertSQL(table string, cols []string, rows int) string {
 	return sb.String()
 }
 
-// The client search index of SQLite (migrations/sqlite/00003_search.sql) is
-// kept by triggers. Row by row it would cost more than the load itself, so the
-// insert trigger is dropped while clients are loaded, inside the transaction,
-// and the loaded rows are indexed in one statement at the end; the trigger is
-// then recreated from the very SQL that SQLite kept, so the migration remains
-// its one definition. A failed load rolls all of this back.
+// The client search index of SQLite (migrations/sqlite/00005_search_words.sql)
+// is kept by triggers. Row by row it would cost more than the load itself, so
+// the insert trigger is dropped while clients are loaded, inside the
+// transaction, and the loaded rows are indexed in one statement at the end,
+// over the columns that clients_fts declares; the trigger is then recreated
+// from the very SQL that SQLite kept, so the migration remains the one
+// definition of both. A failed load rolls all of this back.
 const clientIndexTrigger = "clients_fts_ai"
 
 // pauseClientIndex drops the insert trigger of the search index, once.
@@ -470,9 +472,16 @@ func (b *Bulk) indexClients(ctx context.Context) error {
 	if b.triggerSQL == "" {
 		return nil
 	}
-	_, err := b.tx.ExecContext(ctx, `INSERT INTO clients_fts (rowid, first_name, last_name, email, company_name)
-		SELECT id, first_name, last_name, email, company_name FROM clients WHERE id BETWEEN ? AND ?`,
-		b.minClient, b.max.Client)
+	// The index's columns have the names of the columns of clients that
+	// they index (external content).
+	var cols string
+	err := b.tx.QueryRowContext(ctx, `SELECT group_concat('"' || replace(name, '"', '""') || '"', ', ')
+		FROM pragma_table_info('clients_fts')`).Scan(&cols)
+	if err != nil {
+		return translate(err, "index", "clients")
+	}
+	_, err = b.tx.ExecContext(ctx, "INSERT INTO clients_fts (rowid, "+cols+") SELECT id, "+cols+
+		" FROM clients WHERE id BETWEEN ? AND ?", b.minClient, b.max.Client)
 	if err != nil {
 		return translate(err, "index", "clients")
 	}

@@ -1,13 +1,10 @@
 package sqlstore
 
 import (
-	"database/sql/driver"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
-
-	"modernc.org/sqlite"
 )
 
 // dialect is the SQL engine behind a DB. Queries are written once with ?
@@ -85,37 +82,13 @@ func (d dialect) time(t time.Time) any {
 	return t
 }
 
-// ilike is the case-insensitive LIKE operator. SQLite's LIKE already ignores
-// the case of ASCII letters.
-func (d dialect) ilike() string {
+// contains is the condition "col contains the text ?", as an exact
+// substring: nothing in the text is a pattern.
+func (d dialect) contains(col string) string {
 	if d == postgresDialect {
-		return "ILIKE"
+		return "strpos(" + col + ", ?) > 0"
 	}
-	return "LIKE"
-}
-
-// containsFolded is the condition "col contains the pattern whatever the
-// case", for a pattern already lower-cased in Go. SQLite's LIKE folds ASCII
-// only, so its column goes through fold, Go's Unicode lower-casing.
-func (d dialect) containsFolded(col string) string {
-	if d == postgresDialect {
-		return col + ` ILIKE ? ESCAPE '\'`
-	}
-	return "fold(" + col + `) LIKE ? ESCAPE '\'`
-}
-
-func init() {
-	// fold(x) lower-cases x as Go does, so that a search ignores the case of
-	// "É" as well as of "E" on SQLite.
-	sqlite.MustRegisterDeterministicScalarFunction("fold", 1, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
-		switch v := args[0].(type) {
-		case string:
-			return strings.ToLower(v), nil
-		case []byte:
-			return strings.ToLower(string(v)), nil
-		}
-		return args[0], nil
-	})
+	return "instr(" + col + ", ?) > 0"
 }
 
 // parseTime reads a timestamp back from either engine.

@@ -65,7 +65,8 @@ func (db *DB) provider(locked bool) (*goose.Provider, error) {
 	return p, nil
 }
 
-// MigrateUp applies every pending migration and returns their names. On a
+// MigrateUp applies every pending migration and returns their names, then
+// writes the search text of clients that have none (fillSearchText). On a
 // current schema it writes nothing, so that it works as the application
 // role.
 func (db *DB) MigrateUp(ctx context.Context) ([]string, error) {
@@ -85,7 +86,10 @@ func (db *DB) MigrateUp(ctx context.Context) ([]string, error) {
 	for i, r := range results {
 		applied[i] = filepath.Base(r.Source.Path)
 	}
-	return applied, schemaErr(err, "migrate")
+	if err != nil {
+		return applied, schemaErr(err, "migrate")
+	}
+	return applied, db.fillSearchText(ctx)
 }
 
 // MigrateDown rolls back the latest applied migration and returns its name,

@@ -3,7 +3,12 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -128,3 +133,237 @@ func listEvents(ctx context.Context, q *queries, f crm.EventFilter, emit func(an
 	_, err := q.ListEvents(ctx, f, func(e crm.Event) error { return emit(e) })
 	return err
 }
+
+// scanClients is a step of an SQLite plan that reads the clients table, or
+// one of its indexes, from end to end.
+var scanClients = regexp.MustCompile(`(?m)^SCAN c( |$)`)
+
+// searchPlanCases are the searches whose plans must use the search index:
+// each has a word of three characters or more, and finds few clients.
+var searchPlanCases = []struct {
+	name   string
+	filter func(sales int64) crm.ClientFilter
+}{
+	{"--search 'john ouick'", func(int64) crm.ClientFilter { return crm.ClientFilter{Search: "john ouick"} }},
+	{"--search 'ouick jo' (a short word beside)", func(int64) crm.ClientFilter { return crm.ClientFilter{Search: "ouick jo"} }},
+	{"--search 'jacky 12345' (a name and a phone)", func(int64) crm.ClientFilter { return crm.ClientFilter{Search: "jacky 12345"} }},
+	{"--search 'ALIÉNOR vichum'", func(int64) crm.ClientFilter { return crm.ClientFilter{Search: "ALIÉNOR vichum"} }},
+	{"--sales-contact --search 'kevin casey'", func(s int64) crm.ClientFilter {
+		return crm.ClientFilter{Search: "kevin casey", SalesContactID: &s}
+	}},
+}
+
+// TestSearchPlansSQLite checks, on SQLite, that a search with a word of three
+// characters or more asks the trigram index (clients_fts) for its clients
+// and reads those rows by id, never scanning the clients; and that a search
+// of shorter words only walks the name index in the list's order (no sort),
+// stopping after a page. SQLite has no statistics, so an empty database
+// shows the plans of any size.
+func TestSearchPlansSQLite(t *testing.T) {
+	ctx := t.Context()
+	db, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "plans.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.MigrateUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ec := &explainConn{conn: db.pool, t: t}
+	q := &queries{db: db, conn: ec}
+	plan := func(f crm.ClientFilter) string {
+		t.Helper()
+		ec.plans = nil
+		f.Page = crm.Page{Limit: 100}
+		if err := listClients(ctx, q, f, func(any) error { return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if len(ec.plans) != 1 {
+			t.Fatalf("%d queries, want 1", len(ec.plans))
+		}
+		return ec.plans[0]
+	}
+	for _, tc := range searchPlanCases {
+		p := plan(tc.filter(2))
+		if !strings.Contains(p, "SCAN clients_fts VIRTUAL TABLE") || !strings.Contains(p, "SEARCH c USING INTEGER PRIMARY KEY") ||
+			scanClients.MatchString(p) {
+			t.Errorf("%s does not read its clients through the search index:\n%s", tc.name, p)
+		}
+	}
+	p := plan(crm.ClientFilter{Search: "jo ou"})
+	if !strings.Contains(p, "SCAN c USING INDEX clients_name_idx") || strings.Contains(p, "TEMP B-TREE") {
+		t.Errorf("--search 'jo ou' does not walk the name order:\n%s", p)
+	}
+}
+
+// pgExplainConn records PostgreSQL's plan (EXPLAIN, JSON) of every query
+// before running it.
+type pgExplainConn struct {
+	conn
+	t     *testing.T
+	plans []any
+}
+
+func (c *pgExplainConn) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	var out []byte
+	if err := c.conn.QueryRowContext(ctx, "EXPLAIN (FORMAT JSON) "+query, args...).Scan(&out); err != nil {
+		c.t.Fatalf("explain %s: %v", query, err)
+	}
+	var plan []struct{ Plan any }
+	if err := json.Unmarshal(out, &plan); err != nil || len(plan) != 1 {
+		c.t.Fatalf("explain output %s: %v", out, err)
+	}
+	c.plans = append(c.plans, plan[0].Plan)
+	return c.conn.QueryContext(ctx, query, args...)
+}
+
+// planNodes flattens a JSON plan into "Node Type on Relation using Index"
+// lines.
+func planNodes(node any) []string {
+	m, ok := node.(map[string]any)
+	if !ok {
+		return nil
+	}
+	line := fmt.Sprint(m["Node Type"])
+	if r, ok := m["Relation Name"]; ok {
+		line += " on " + fmt.Sprint(r)
+	}
+	if i, ok := m["Index Name"]; ok {
+		line += " using " + fmt.Sprint(i)
+	}
+	out := []string{line}
+	children, _ := m["Plans"].([]any)
+	for _, ch := range children {
+		out = append(out, planNodes(ch)...)
+	}
+	return out
+}
+
+// TestSearchPlansPostgres checks, on PostgreSQL, that the planner serves a
+// search with a word of three characters or more from the trigram index
+// (clients_search_text_idx), never a sequential scan of the clients. Its
+// choice follows the statistics of the data, so the database holds 20,000
+// clients of common names (as `demo` makes them), vacuumed and analyzed.
+func TestSearchPlansPostgres(t *testing.T) {
+	base := os.Getenv("EPICEVENTS_TEST_POSTGRES_URL")
+	if base == "" {
+		t.Skip("EPICEVENTS_TEST_POSTGRES_URL is not set: skipping the PostgreSQL run")
+	}
+	ctx := t.Context()
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.Close() })
+	name := fmt.Sprintf("epicevents_test_plans_%d", time.Now().UnixNano())
+	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _, _ = admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)") })
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = "/" + name
+	db, err := Open(ctx, u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.MigrateUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	sales := loadPlanClients(t, db, 20_000)
+	// What autovacuum does soon after a load: fresh statistics, and the
+	// rows that the trigram index holds in its pending list merged into it
+	// (the planner counts a long pending list against the index).
+	if _, err := db.pool.ExecContext(ctx, "VACUUM ANALYZE clients"); err != nil {
+		t.Fatal(err)
+	}
+
+	ec := &pgExplainConn{conn: db.pool, t: t}
+	q := &queries{db: db, conn: ec}
+	for _, tc := range searchPlanCases {
+		ec.plans = nil
+		f := tc.filter(sales)
+		f.Page = crm.Page{Limit: 100}
+		var n int
+		if err := listClients(ctx, q, f, func(any) error { n++; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			t.Errorf("%s found nobody", tc.name)
+		}
+		if len(ec.plans) != 1 {
+			t.Fatalf("%s: %d queries, want 1", tc.name, len(ec.plans))
+		}
+		nodes := planNodes(ec.plans[0])
+		text := strings.Join(nodes, "\n")
+		if !strings.Contains(text, "Bitmap Index Scan using clients_search_text_idx") || strings.Contains(text, "Seq Scan on clients") {
+			t.Errorf("%s does not find its clients through the search index:\n%s", tc.name, text)
+		}
+	}
+}
+
+// loadPlanClients loads n clients with the bulk loader, among them John
+// Ouick, Kevin Casey, Jacky Blangier and Aliénor Vichum, and returns the id
+// of the sales contact of Kevin Casey.
+func loadPlanClients(t *testing.T, db *DB, n int) int64 {
+	t.Helper()
+	ctx := t.Context()
+	first := []string{"Adam", "Adèle", "Alice", "Amélie", "Anna", "Arthur", "Camille", "Chloé", "Emma", "Hugo",
+		"Inès", "Jean", "Jeanne", "Jules", "Léa", "Louis", "Lucas", "Manon", "Marie", "Paul", "Sophie", "Thomas"}
+	last := []string{"Martin", "Bernard", "Dubois", "Durand", "Lefèvre", "Moreau", "Laurent", "Simon", "Michel",
+		"Garcia", "Marchand", "Dupont", "Lambert", "Fontaine", "Rousseau", "Vincent", "Muller", "Faure", "André"}
+	companies := []string{"Atlas Consulting", "Azur Logistics", "Cobalt Labs", "Delta Studio", "Granite Partners",
+		"Horizon Systems", "Lumière Foods", "Nimbus Energy", "Orchid Capital", "Quartz Media"}
+	var sales [4]int64
+	for i := range sales {
+		e, err := db.CreateEmployee(ctx, crm.Employee{FirstName: "Sales", LastName: fmt.Sprint(i), Role: crm.RoleSales,
+			Email: fmt.Sprintf("sales%d@epic.test", i), Active: true, CreatedAt: time.Now(), UpdatedAt: time.Now()}, "hash")
+		if err != nil {
+			t.Fatal(err)
+		}
+		sales[i] = e.ID
+	}
+	at := time.Date(2025, 3, 10, 9, 0, 0, 0, time.UTC)
+	err := db.BulkLoad(ctx, BulkSize{Clients: int64(n)}, func(ctx context.Context, b *Bulk) error {
+		next := b.Next().Client
+		_, err := b.Clients(ctx, func(yield func(crm.Client) bool) {
+			named := []crm.Client{
+				{FirstName: "John", LastName: "Ouick", Email: "john.ouick@gmail.com", Phone: ptr("+12345678901")},
+				{FirstName: "Kevin", LastName: "Casey", Email: "kevin@startup.io", Phone: ptr("+67812345678"),
+					CompanyName: ptr("Cool Startup LLC")},
+				{FirstName: "Jacky", LastName: "Blangier", Email: "jacky@loubouzin.grd", Phone: ptr("+66612345"),
+					CompanyName: ptr("Lou Bouzin")},
+				{FirstName: "Aliénor", LastName: "Vichum", Email: "alienor@example.org"},
+			}
+			for i := range n {
+				var c crm.Client
+				if i < len(named) {
+					c = named[i]
+				} else {
+					f, l := first[i%len(first)], last[(i/len(first))%len(last)]
+					c = crm.Client{FirstName: f, LastName: l, Email: fmt.Sprintf("%s.%s%d@mail.test", strings.ToLower(f), strings.ToLower(l), i)}
+					if i%3 != 0 {
+						c.CompanyName = &companies[i%len(companies)]
+					}
+					if i%5 != 0 {
+						c.Phone = ptr(fmt.Sprintf("+33%09d", (i*7919)%1_000_000_000))
+					}
+				}
+				c.ID, c.SalesContactID, c.CreatedAt = next+int64(i), sales[i%len(sales)], at
+				if !yield(c) {
+					return
+				}
+			}
+		})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sales[1] // Kevin Casey is client 1
+}
+
+func ptr[T any](v T) *T { return &v }

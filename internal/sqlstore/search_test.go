@@ -8,122 +8,282 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
+
+	"golang.org/x/text/runes"
+	"golang.org/x/text/transform"
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/epicevents/epicevents/internal/crm"
 	"github.com/epicevents/epicevents/internal/sqlstore"
 	"github.com/epicevents/epicevents/internal/testdb"
 )
 
-// likeIDs is the reference of a search: the plain LIKE (SQLite) or ILIKE
-// (PostgreSQL) query over the four columns, without any search index, in the
-// list's order.
-func likeIDs(t *testing.T, db *sqlstore.DB, search string) []int64 {
+// refFold is the reference folding of a search, written apart from the
+// store's: lower case, canonical decomposition with every nonspacing mark
+// removed, and the letters with a stroke or ligatures spelt out.
+func refFold(s string) string {
+	s, _, err := transform.String(transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC), strings.ToLower(s))
+	if err != nil {
+		panic(err)
+	}
+	return strings.NewReplacer("ß", "ss", "æ", "ae", "œ", "oe", "ø", "o", "ł", "l", "đ", "d", "ð", "d",
+		"þ", "th", "ħ", "h", "ı", "i", "ŧ", "t").Replace(s)
+}
+
+// refSearch is the reference of a search: the rule computed in Go over every
+// row, in the list's order. Every word (split at white space) must be found,
+// folded, in the folded first name, last name, email or company, or in the
+// phone as stored (+ and digits); one word may be found in one field and
+// another in another.
+func refSearch(t *testing.T, db *sqlstore.DB, search string, salesContact *int64) []int64 {
 	t.Helper()
-	// The reference is SPEC §4's rule computed in Go over every row: a
-	// substring of a name, the email or the company, ignoring (Unicode) case.
-	rows, err := db.SQL().Query("SELECT id, first_name, last_name, email, COALESCE(company_name, '') FROM clients ORDER BY last_name, first_name, id")
+	rows, err := db.SQL().Query(`SELECT id, first_name, last_name, email, COALESCE(company_name, ''), COALESCE(phone, ''),
+		sales_contact_id FROM clients ORDER BY last_name, first_name, id`)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rows.Close()
-	needle := strings.ToLower(search)
 	out := []int64{}
 	for rows.Next() {
-		var id int64
-		var first, last, email, company string
-		if err := rows.Scan(&id, &first, &last, &email, &company); err != nil {
+		var id, sales int64
+		var first, last, email, company, phone string
+		if err := rows.Scan(&id, &first, &last, &email, &company, &phone, &sales); err != nil {
 			t.Fatal(err)
 		}
-		for _, field := range []string{first, last, email, company} {
-			if strings.Contains(strings.ToLower(field), needle) {
-				out = append(out, id)
-				break
-			}
+		if salesContact != nil && sales != *salesContact {
+			continue
 		}
+		all := true
+		for _, w := range strings.Fields(search) {
+			w = refFold(w)
+			found := strings.Contains(phone, w)
+			for _, field := range []string{first, last, email, company} {
+				found = found || strings.Contains(refFold(field), w)
+			}
+			all = all && found
+		}
+		if all {
+			out = append(out, id)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
 	}
 	return out
 }
 
-// TestSearchMatchesLike checks that the indexed search returns exactly the rows
-// and order of the plain LIKE query, whatever the text: case, accents, LIKE
-// wildcards, FTS5 syntax, quotes, short and long texts, across pages; and
-// that the index follows inserts, updates and deletes.
-func TestSearchMatchesLike(t *testing.T) {
+// searchPerson is a client of the search tests.
+type searchPerson struct {
+	first, last    string
+	company, phone *string
+}
+
+func (f *fixture) searchClient(p searchPerson, sales int64) crm.Client {
+	f.t.Helper()
+	f.n++
+	c, err := f.db.CreateClient(f.ctx, crm.Client{
+		FirstName: p.first, LastName: p.last, CompanyName: p.company, Phone: p.phone, SalesContactID: sales,
+		Email:     fmt.Sprintf("%s.%s.%d@client.test", strings.ToLower(p.first), strings.ToLower(p.last), f.n),
+		CreatedAt: t0, UpdatedAt: t0,
+	})
+	f.must(err)
+	return c
+}
+
+// searchIDs lists the ids of a search, whole and page by page.
+func searchIDs(t *testing.T, db *sqlstore.DB, filter crm.ClientFilter) []int64 {
+	t.Helper()
+	list := func(p crm.Page, emit crm.Emit[crm.Client]) (string, error) {
+		filter.Page = p
+		return db.ListClients(t.Context(), filter, emit)
+	}
+	got := all(t, list, clientID)
+	if len(got) > 0 {
+		pages(t, 3, list, clientID) // checks that the pages join into the whole list
+	}
+	return got
+}
+
+// TestSearchMatchesRule checks that the indexed search returns exactly the
+// rows and order of the reference, whatever the text: several words, case,
+// accents typed or stored either way, phones, LIKE wildcards, FTS5 syntax,
+// quotes, short and long words, across pages, with a sales contact; and that
+// the index follows inserts, updates and deletes.
+func TestSearchMatchesRule(t *testing.T) {
 	testdb.ForEach(t, func(t *testing.T, engine string) {
 		t.Parallel()
 		f := &fixture{t: t, db: testdb.Open(t, engine), ctx: t.Context()}
 		s := f.employee("Bill", "Boquet", crm.RoleSales)
-		people := []struct {
-			first, last string
-			company     *string
-		}{
-			{"Kevin", "Casey", ptr("Cool Startup LLC")},
-			{"KEVIN", "casey", nil},
-			{"Aliénor", "Vichum", ptr("ÉCOLE Supérieure")},
-			{"Élodie", "Ébène", ptr("école")},
-			{"Percy", "Under", ptr("100% fun_club")},
-			{"Quote", `O"Hara`, ptr(`"quoted" AND NOT x*`)},
-			{"Back", `Sla\sh`, ptr(`C:\dir`)},
-			{"Mary", "O'Brien", ptr("NEAR(a b)")},
-			{"Abc", "Abcabc", ptr("abcabcabc")},
-			{"Jean", "Martin", ptr("Martin & Fils")},
+		s2 := f.employee("Sam", "Seller", crm.RoleSales)
+		people := []searchPerson{
+			{"Kevin", "Casey", ptr("Cool Startup LLC"), ptr("+67812345678")},
+			{"KEVIN", "casey", nil, nil},
+			{"John", "Ouick", nil, ptr("+12345678901")},
+			{"Jacky", "Blangier", ptr("Lou Bouzin"), ptr("+66612345")},
+			{"Aliénor", "Vichum", ptr("ÉCOLE Supérieure"), nil},
+			{norm.NFD.String("Aliénor"), "Décomposée", nil, nil}, // stored decomposed
+			{"Helene", "Dupont", ptr("Societe Generale"), nil},
+			{"Élodie", "Ébène", ptr("école"), ptr("+33612345678")},
+			{"Percy", "Under", ptr("100% fun_club"), nil},
+			{"Quote", `O"Hara`, ptr(`"quoted" AND NOT x*`), nil},
+			{"Back", `Sla\sh`, ptr(`C:\dir`), nil},
+			{"Mary", "O'Brien", ptr("NEAR(a b)"), nil},
+			{"Abc", "Abcabc", ptr("abcabcabc"), nil},
+			{"Jean", "Martin", ptr("Martin & Fils"), nil},
+			{"Łukasz", "Straße", ptr("Œuvre Ørsted"), nil},
+			{"Дмитрий", "Йорк", nil, nil},
 		}
 		for i := range 30 {
-			people = append(people, struct {
-				first, last string
-				company     *string
-			}{fmt.Sprintf("Name%d", i), fmt.Sprintf("Family%d", i%7), nil})
+			people = append(people, searchPerson{fmt.Sprintf("Name%d", i), fmt.Sprintf("Family%d", i%7), nil, nil})
 		}
 		var clients []crm.Client
-		for _, p := range people {
-			clients = append(clients, f.client(p.first, p.last, p.company, s.ID))
+		for i, p := range people {
+			clients = append(clients, f.searchClient(p, []int64{s.ID, s2.ID}[i%2]))
 		}
 		searches := []string{
-			"kev", "KEVIN", "casey", "startup", "ÉCOLE", "école", "éco", "cole", "ali", "liénor",
-			"%", "0% f", "n_c", "_", `"quoted"`, `O"Ha`, `"`, `""`, `\`, `la\s`, `C:\d`, "'Br", "NEAR(", "AND NOT",
-			"x*", "abcabc", "bcab", "abcabcabca", "ab", "a", "family3", "name1", "client.test", "@client",
-			"zzz", "martin & f", " & ", "in & fils", strings.Repeat("a", 120),
+			"", "   ", "kev", "KEVIN", "casey", "kevin casey", "casey kevin", "KEVIN CASEY cool", "kevincasey",
+			"john ouick", "ouick john", "ouick gmail", "jo ou", "ou jo", "ouick jo", "kevin zzz", "startup part",
+			"ÉCOLE", "école", "ecole", "éco", "cole", "ali", "liénor", "alienor", "ALIÉNOR", "aliénor", "décomposée",
+			"hélène", "HELENE", "SOCIÉTÉ générale", "élodie", "ÉLODIE ébène",
+			"12345", "+666", "666 12345", "+66612345", "jacky 12345", "12345 casey", "+", "+1", "612345678", "0%",
+			"lukasz", "łukasz", "strasse", "straße", "oeuvre orsted", "дмитрии", "йорк",
+			"%", "0% f", "n_c", "_", "% _", `"quoted"`, `O"Ha`, `"`, `""`, `\`, `la\s`, `C:\d`, "'Br", "o'brien", "'",
+			"NEAR(", "AND NOT", "x*", "abcabc", "bcab", "abcabcabca", "ab", "a", "ab abc", "family3", "name1 family1",
+			"client.test", "@client", "zzz", "martin & f", " & ", "in & fils", strings.Repeat("a", 120),
 		}
 		check := func() {
 			t.Helper()
 			for _, q := range searches {
-				want := likeIDs(t, f.db, q)
-				got := all(t, func(p crm.Page, emit crm.Emit[crm.Client]) (string, error) {
-					return f.db.ListClients(f.ctx, crm.ClientFilter{Search: q, Page: p}, emit)
-				}, clientID)
-				if !slices.Equal(got, want) {
-					t.Errorf("search %q = %v, want (LIKE) %v", q, got, want)
-				}
-				// Page by page, the same rows in the same order.
-				var paged []int64
-				for _, p := range pages(t, 2, func(p crm.Page, emit crm.Emit[crm.Client]) (string, error) {
-					return f.db.ListClients(f.ctx, crm.ClientFilter{Search: q, Page: p}, emit)
-				}, clientID) {
-					paged = append(paged, p...)
-				}
-				if len(want) > 0 && !slices.Equal(paged, want) {
-					t.Errorf("search %q by pages of 2 = %v, want %v", q, paged, want)
+				for _, sales := range []*int64{nil, &s.ID} {
+					want := refSearch(t, f.db, q, sales)
+					if got := searchIDs(t, f.db, crm.ClientFilter{Search: q, SalesContactID: sales}); !slices.Equal(got, want) {
+						t.Errorf("search %q (sales contact %v) = %v, want %v", q, sales != nil, got, want)
+					}
 				}
 			}
 		}
 		check()
-		if got := likeIDs(t, f.db, "kevin"); len(got) != 2 {
-			t.Fatalf("reference search kevin = %v, want both Kevins", got)
+		// The reference itself finds what the rule says.
+		for q, n := range map[string]int{"kevin casey": 2, "alienor": 2, "12345": 4, "jo ou": 1, "": len(people)} {
+			if got := refSearch(t, f.db, q, nil); len(got) != n {
+				t.Fatalf("reference search %q = %v, want %d clients", q, got, n)
+			}
 		}
 
 		// The index follows updates and deletes.
-		_, err := f.db.UpdateClient(f.ctx, clients[0].ID, crm.ClientPatch{LastName: ptr("Zebulon"), CompanyName: ptr("")}, t0)
+		_, err := f.db.UpdateClient(f.ctx, clients[0].ID, crm.ClientPatch{LastName: ptr("Zébulon"), CompanyName: ptr("")}, t0)
 		f.must(err)
-		searches = append(searches, "zebulon", "ebul")
+		_, err = f.db.UpdateClient(f.ctx, clients[2].ID, crm.ClientPatch{Phone: ptr("+4420794601")}, t0)
+		f.must(err)
+		_, err = f.db.UpdateClient(f.ctx, clients[3].ID, crm.ClientPatch{Phone: ptr(""), Email: ptr("jb@lou.test")}, t0)
+		f.must(err)
+		searches = append(searches, "zebulon", "ebul", "kevin zebulon", "4420", "john 794601", "jb@lou")
 		check()
-		if got := all(t, func(p crm.Page, emit crm.Emit[crm.Client]) (string, error) {
-			return f.db.ListClients(f.ctx, crm.ClientFilter{Search: "startup", Page: p}, emit)
-		}, clientID); len(got) != 0 {
-			t.Errorf("search startup after the company was cleared = %v", got)
+		for _, q := range []string{"startup", "cool", "+666", "jacky@"} {
+			if got := searchIDs(t, f.db, crm.ClientFilter{Search: q}); slices.Contains(got, clients[0].ID) ||
+				slices.Contains(got, clients[3].ID) {
+				t.Errorf("search %q after the fields changed = %v", q, got)
+			}
 		}
 		_, err = f.db.SQL().Exec("DELETE FROM clients WHERE id = " + fmt.Sprint(clients[1].ID))
 		f.must(err)
 		check()
+	})
+}
+
+// TestSearchExamples pins what a few searches find, on each engine.
+func TestSearchExamples(t *testing.T) {
+	testdb.ForEach(t, func(t *testing.T, engine string) {
+		t.Parallel()
+		f := &fixture{t: t, db: testdb.Open(t, engine), ctx: t.Context()}
+		s := f.employee("Bill", "Boquet", crm.RoleSales)
+		kevin := f.searchClient(searchPerson{"Kevin", "Casey", ptr("Cool Startup LLC"), ptr("+67812345678")}, s.ID)
+		john := f.searchClient(searchPerson{"John", "Ouick", nil, ptr("+12345678901")}, s.ID)
+		jacky := f.searchClient(searchPerson{"Jacky", "Blangier", ptr("Lou Bouzin"), ptr("+66612345")}, s.ID)
+		alienor := f.searchClient(searchPerson{"Aliénor", "Vichum", nil, nil}, s.ID)
+		helene := f.searchClient(searchPerson{"Helene", "Dupont", ptr("Societe Generale"), nil}, s.ID)
+		odd := f.searchClient(searchPerson{"Percy", "O'Under", ptr(`100% fun_club \ x`), nil}, s.ID)
+		everyone := []crm.Client{jacky, kevin, helene, odd, john, alienor}
+		for _, tc := range []struct {
+			search string
+			want   []crm.Client
+		}{
+			{"john ouick", []crm.Client{john}},          // two fields
+			{"ouick john", []crm.Client{john}},          // in any order
+			{"  John   OUICK  ", []crm.Client{john}},    // any case, any spaces
+			{"ouick gmail", nil},                        // every word must match
+			{"ouick client.test", []crm.Client{john}},   // name and email
+			{"johnouick", nil},                          // a word is found within one field
+			{"jo ou", []crm.Client{john}},               // short words: no index, still exact
+			{"alienor", []crm.Client{alienor}},          // é stored, e typed
+			{"ALIÉNOR", []crm.Client{alienor}},          // upper case accented
+			{"hélène société", []crm.Client{helene}},    // e stored, é typed
+			{"12345", []crm.Client{jacky, kevin, john}}, // digits of the phone
+			{"+666", []crm.Client{jacky}},               // the phone as stored
+			{"666 12345", []crm.Client{jacky}},          // a phone typed with a space: two words
+			{"jacky 12345", []crm.Client{jacky}},        // a name and a phone
+			{"%", []crm.Client{odd}},                    // LIKE wildcards are plain text
+			{"0% fun_", []crm.Client{odd}},
+			{"_", []crm.Client{odd}},
+			{`\`, []crm.Client{odd}},
+			{"o'under", []crm.Client{odd}}, // an apostrophe
+			{"'", []crm.Client{odd}},
+			{"kevin zzz", nil}, // a word that matches nothing
+			{"", everyone},     // no search
+			{"   ", everyone},
+		} {
+			want := ids(clientID, tc.want...)
+			if got := searchIDs(t, f.db, crm.ClientFilter{Search: tc.search}); !slices.Equal(got, want) {
+				t.Errorf("search %q = %v, want %v", tc.search, got, want)
+			}
+		}
+	})
+}
+
+// TestSearchAfterUpgrade checks that the clients that exist when migration
+// 00005 adds the search text are found once `migrate up` is done, and that
+// the migration goes down and up again.
+func TestSearchAfterUpgrade(t *testing.T) {
+	testdb.ForEach(t, func(t *testing.T, engine string) {
+		t.Parallel()
+		ctx := t.Context()
+		f := &fixture{t: t, db: testdb.Open(t, engine), ctx: ctx}
+		s := f.employee("Bill", "Boquet", crm.RoleSales)
+		for {
+			name, err := f.db.MigrateDown(ctx)
+			f.must(err)
+			if name == "00005_search_words.sql" {
+				break
+			}
+		}
+		// Clients written as before the migration, a few more than a batch
+		// of the filling.
+		const n = 1203
+		for i := range n {
+			_, err := f.db.SQL().ExecContext(ctx, fmt.Sprintf(`INSERT INTO clients (first_name, last_name, email, phone,
+				company_name, sales_contact_id, created_at, updated_at) VALUES ('Aliénor', 'Nom%d', 'a%d@old.test', '+3361%04d',
+				'Société %d', %d, '2025-03-10T09:00:00Z', '2025-03-10T09:00:00Z')`, i, i, i, i, s.ID))
+			f.must(err)
+		}
+		applied, err := f.db.MigrateUp(ctx)
+		f.must(err)
+		if !slices.Contains(applied, "00005_search_words.sql") {
+			t.Fatalf("MigrateUp applied %v", applied)
+		}
+		for q, want := range map[string]int{"alienor": n, "ALIÉNOR societe 1202": 1, "nom7 +33610007": 1, "33610007": 1} {
+			if got := searchIDs(t, f.db, crm.ClientFilter{Search: q}); len(got) != want {
+				t.Errorf("search %q after the upgrade: %d clients, want %d", q, len(got), want)
+			}
+		}
+		var missing int
+		f.must(f.db.SQL().QueryRowContext(ctx, "SELECT count(*) FROM clients WHERE search_text IS NULL").Scan(&missing))
+		if missing != 0 {
+			t.Errorf("%d clients without a search text after the upgrade", missing)
+		}
+		if applied, err := f.db.MigrateUp(ctx); err != nil || len(applied) != 0 {
+			t.Errorf("MigrateUp again = %v, %v", applied, err)
+		}
 	})
 }
 
@@ -211,6 +371,10 @@ func testBulkLoad(t *testing.T, engine string, rebuild bool) {
 	}, clientID)
 	if !slices.Equal(got, []int64{c.ID}) {
 		t.Errorf("search of a loaded client = %v", got)
+	}
+	// With its search text: several words, accents, the phone.
+	if got := searchIDs(t, db, crm.ClientFilter{Search: "LOADÉD bulk 612345 trigram"}); !slices.Equal(got, []int64{c.ID}) {
+		t.Errorf("search of a loaded client by words = %v", got)
 	}
 	// New rows take ids after the loaded ones, and the trigger is back.
 	after := f.client("New", "Afterwards", ptr("Trigram Later"), s.ID)
