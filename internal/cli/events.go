@@ -81,7 +81,7 @@ func boundFlag(ctx context.Context, flag, value string, loc *time.Location, end 
 	if !cmdFlags(ctx).Changed(flag) {
 		return nil, nil
 	}
-	t, err := crm.ParseBound(value, loc, end)
+	t, err := crm.ParseBound(value, loc, end, time.Now())
 	if err != nil {
 		return nil, crm.Invalid(flag, err.Error())
 	}

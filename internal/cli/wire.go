@@ -70,6 +70,7 @@ func newService(ctx context.Context, store crm.Store, cfg config.Config, notifie
 			AccessTTL: cfg.AccessTTL, SessionTTL: cfg.SessionTTL, SessionIdle: cfg.SessionIdle,
 			ThrottleMax: cfg.Throttle.Max, ThrottleWindow: cfg.Throttle.Window,
 			IPThrottleMax: cfg.IPThrottle.Max, IPThrottleWindow: cfg.IPThrottle.Window,
+			Location: cfg.Location,
 		},
 	}), nil
 }

@@ -43,6 +43,9 @@ type Config struct {
 	ThrottleWindow   time.Duration // default 15m
 	IPThrottleMax    int           // failures per client address per window, default 50
 	IPThrottleWindow time.Duration // default 15m
+	// Location is the company's time zone (EPICEVENTS_TZ where the service
+	// runs): the notes an employee adds are dated in it. Default: UTC.
+	Location *time.Location
 }
 
 func (c *Config) defaults() {
@@ -61,6 +64,9 @@ func (c *Config) defaults() {
 	}
 	if c.IPThrottleMax <= 0 {
 		c.IPThrottleMax = 50
+	}
+	if c.Location == nil {
+		c.Location = time.UTC
 	}
 }
 

@@ -61,6 +61,10 @@ func (q *queries) ListClients(ctx context.Context, f crm.ClientFilter, emit crm.
 		source  = "clients"
 	)
 	trigrams := ftsTrigrams(f.Search)
+	if f.Email != "" {
+		// The expression of the unique index clients_email_key.
+		w.add("lower(c.email) = ?", strings.ToLower(f.Email))
+	}
 	if f.SalesContactID != nil {
 		if trigrams != "" && q.dialect() == sqliteDialect {
 			// A unary + keeps SQLite from walking the sales contact's index
