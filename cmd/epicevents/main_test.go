@@ -135,6 +135,7 @@ func params(db string, remote bool, setupDB func(*testscript.Env) error) testscr
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"dates":       cmdDates,
 			"expect-exit": cmdExpectExit,
 			"mode":        cmdMode,
 			"next-page":   cmdNextPage,
@@ -197,4 +198,19 @@ func cmdSleep(ts *testscript.TestScript, neg bool, args []string) {
 	d, err := time.ParseDuration(args[0])
 	ts.Check(err)
 	time.Sleep(d)
+}
+
+// cmdDates runs `dates`: it sets YESTERDAY, TODAY and TOMORROW to those days
+// (YYYY-MM-DD) in the script's EPICEVENTS_TZ as of now, for scripts about
+// relative dates; run it right before the lines that use them.
+func cmdDates(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 0 {
+		ts.Fatalf("usage: dates")
+	}
+	loc, err := time.LoadLocation(ts.Getenv("EPICEVENTS_TZ"))
+	ts.Check(err)
+	now := time.Now().In(loc)
+	for name, shift := range map[string]int{"YESTERDAY": -1, "TODAY": 0, "TOMORROW": 1} {
+		ts.Setenv(name, now.AddDate(0, 0, shift).Format("2006-01-02"))
+	}
 }

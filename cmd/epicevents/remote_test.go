@@ -349,8 +349,10 @@ func serverSettings(env []string) string {
 	for _, kv := range env {
 		name, _, _ := strings.Cut(kv, "=")
 		switch {
+		// EPICEVENTS_TZ is the server's too: it dates the notes that
+		// `events update --add-note` adds.
 		case name == "EPICEVENTS_SERVER", name == "EPICEVENTS_HOME", name == "EPICEVENTS_KEYRING",
-			name == "EPICEVENTS_TZ", name == controlEnv:
+			name == controlEnv:
 		case strings.HasPrefix(name, "EPICEVENTS_"), strings.HasPrefix(name, "SENTRY_"):
 			keep = append(keep, kv)
 		}

@@ -144,6 +144,10 @@ func (a *App) report(cmd *cobra.Command, err error) int {
 	if err == nil {
 		return ExitOK
 	}
+	if errors.Is(err, errCancelled) {
+		fmt.Fprintln(a.stderr, errCancelled)
+		return ExitCancelled
+	}
 	var re runError
 	if !errors.As(err, &re) {
 		fmt.Fprintf(a.stderr, "error: %s\n", usageMessage(cmd, err))
@@ -273,7 +277,11 @@ func (a *App) openDB(ctx context.Context, operator, create bool) (*sqlstore.DB, 
 	}
 	if isSQLite {
 		if !create {
-			if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+			if !operator {
+				if err := a.firstContact(); err != nil {
+					return nil, err
+				}
+			} else if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 				return nil, crm.Errorf(crm.CodeInternal, "no database at %s; set it up with `epicevents init`", path)
 			}
 		} else if path == strings.TrimPrefix(config.DefaultDatabase(cfg.Home), "sqlite:") {
@@ -321,6 +329,45 @@ func (a *App) service(ctx context.Context) (*crm.Service, error) {
 	return a.svc, err
 }
 
+// firstContactMessage is what an employee command says on a machine that
+// knows no CRM: no server, no local database. Most people who see it work for
+// a company whose CRM runs on a server, so that comes first; init would make
+// them the manager of a new, empty CRM of their own.
+const firstContactMessage = `this machine is not connected to a CRM yet.
+To use your company's CRM, log in to its server (ask a manager for its URL):
+  epicevents login --server URL
+To set up a new, empty CRM on this machine instead, where you are the manager:
+  epicevents init`
+
+// firstContact returns the first-contact refusal (exit 3) when this run is
+// in local mode and its SQLite database does not exist; nil otherwise. The
+// server of the run must be known (a.server).
+func (a *App) firstContact() error {
+	path, ok := strings.CutPrefix(a.cfg.DatabaseURL, "sqlite:")
+	if a.server != "" || !ok {
+		return nil
+	}
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	msg := firstContactMessage
+	if a.cfg.DatabaseURL != config.DefaultDatabase(a.cfg.Home) {
+		msg += "\n(EPICEVENTS_DATABASE_URL names " + path + ", which does not exist.)"
+	}
+	return &crm.Error{Code: crm.CodeUnauthenticated, Message: msg}
+}
+
+// notLoggedIn is the refusal of a command that needs a session when none is
+// stored here; loadErr is the error of loading damaged tokens, if that is
+// why.
+func notLoggedIn(loadErr error) error {
+	if where := tokenstore.Where(loadErr); where != "" {
+		return &crm.Error{Code: crm.CodeUnauthenticated, Err: loadErr, Message: fmt.Sprintf(
+			"you are not logged in: the session saved in %s is unreadable; log in again with `epicevents login`", where)}
+	}
+	return &crm.Error{Code: crm.CodeUnauthenticated, Message: "you are not logged in; log in with `epicevents login`"}
+}
+
 // target names where the tokens of this run belong: the server URL in
 // remote mode, else the database, by a hash of its URL so that no credential
 // is written next to the tokens.
@@ -344,11 +391,11 @@ func (a *App) session(ctx context.Context) (crm.API, context.Context, error) {
 	}
 	store := a.tokens()
 	t, err := store.Load(a.target())
-	if err != nil {
+	if err != nil && !tokenstore.IsDamaged(err) {
 		return nil, ctx, err
 	}
 	if t == nil {
-		return nil, ctx, &crm.Error{Code: crm.CodeUnauthenticated, Message: "you are not logged in; log in with `epicevents login`"}
+		return nil, ctx, notLoggedIn(err)
 	}
 	if !nowUTC().Add(refreshMargin).Before(t.AccessExpiresAt) {
 		fresh, err := api.Refresh(ctx, t.RefreshToken)
@@ -414,11 +461,8 @@ func (a *App) terminalWidth(f *os.File) int {
 
 // parseID reads a positional or flag id.
 func parseID(field, s string) (int64, error) {
-	id, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, crm.Invalid(field, fmt.Sprintf("%q is not an id (a positive whole number)", s))
-	}
-	return id, nil
+	r, err := parseRef(idRef, field, s)
+	return r.id, err
 }
 
 // completionExamples gives cobra's completion commands an example each, like

@@ -16,7 +16,7 @@ func (a *App) clientsCmd() *cobra.Command {
 		Example: "  epicevents clients list --search casey\n  epicevents clients create --first-name Kevin --last-name Casey --email kevin@startup.io",
 	}
 	group(cmd)
-	cmd.AddCommand(a.clientsListCmd(), showCmd(a, "client", crm.API.GetClient, views.client),
+	cmd.AddCommand(a.clientsListCmd(), showCmd(a, "client", clientRef, crm.API.GetClient, views.client),
 		a.clientsCreateCmd(), a.clientsUpdateCmd(), a.clientsReassignCmd())
 	return cmd
 }
@@ -26,7 +26,7 @@ func (a *App) clientsListCmd() *cobra.Command {
 	var sales string
 	var lf listFlags
 	cmd := &cobra.Command{
-		Use:   "list [--mine] [--sales-contact ID] [--search TEXT]",
+		Use:   "list [--mine] [--sales-contact ID|EMAIL] [--search TEXT]",
 		Short: "List clients, by name",
 		Long: `clients list shows clients ordered by last name, first name. --search keeps
 the clients in which every word of TEXT is found, ignoring case and accents, in
@@ -39,10 +39,14 @@ the first or last name, the email, the company or the phone (+ and digits).
 			if f.Page, err = lf.page(); err != nil {
 				return err
 			}
-			if f.SalesContactID, err = optIDFlag(ctx, "sales-contact", "sales_contact_id", sales); err != nil {
+			salesRef, err := optRef(ctx, employeeRef, "sales-contact", "sales_contact_id", sales)
+			if err != nil {
 				return err
 			}
 			return a.withAPI(ctx, func(api crm.API, sctx context.Context) error {
+				if f.SalesContactID, err = resolveOpt(sctx, api, salesRef); err != nil {
+					return err
+				}
 				return renderList(a, a.views().clientList(), func(emit crm.Emit[crm.Client]) (string, error) {
 					return api.ListClients(sctx, f, emit)
 				})
@@ -50,7 +54,7 @@ the first or last name, the email, the company or the phone (+ and digits).
 		}),
 	}
 	cmd.Flags().BoolVar(&f.Mine, "mine", false, "only the clients whose sales contact you are")
-	cmd.Flags().StringVar(&sales, "sales-contact", "", "only the clients of this sales employee id")
+	cmd.Flags().StringVar(&sales, "sales-contact", "", "only the clients of this sales employee (id or email)")
 	cmd.Flags().StringVar(&f.Search, "search", "", "words to find in names, email, company or phone")
 	lf.bind(cmd)
 	return cmd
@@ -58,14 +62,11 @@ the first or last name, the email, the company or the phone (+ and digits).
 
 // optIDFlag parses an id flag when it was given.
 func optIDFlag(ctx context.Context, flag, field, value string) (*int64, error) {
-	if !cmdFlags(ctx).Changed(flag) {
-		return nil, nil
-	}
-	v, err := parseID(field, value)
-	if err != nil {
+	r, err := optRef(ctx, idRef, flag, field, value)
+	if r == nil || err != nil {
 		return nil, err
 	}
-	return &v, nil
+	return &r.id, nil
 }
 
 // clientFlags are the editable fields of a client, shared by create and update.
@@ -102,21 +103,28 @@ func (a *App) clientsCreateCmd() *cobra.Command {
 func (a *App) clientsUpdateCmd() *cobra.Command {
 	var c clientFlags
 	cmd := &cobra.Command{
-		Use:   "update ID [--first-name F] [--last-name L] [--email E] [--phone P] [--company C]",
+		Use:   "update ID|EMAIL [--first-name F] [--last-name L] [--email E] [--phone P] [--company C]",
 		Short: "Change a client (MANAGEMENT, or SALES for their own clients)",
-		Long:  `update changes only the fields given. An empty --phone or --company clears it.`,
+		Long: `update changes only the fields given. An empty --phone or --company clears it.
+The client is named by id or by their current email.`,
 		Example: `  epicevents clients update 12 --phone "+33 6 12 34 56 78"
-  epicevents clients update 12 --company ""`,
+  epicevents clients update kevin@startup.io --company ""`,
 		Args: exactArgs(1),
 		RunE: run(func(ctx context.Context, args []string) error {
-			id, err := parseID("id", args[0])
+			arg, err := parseRef(clientRef, "id", args[0])
 			if err != nil {
 				return err
 			}
 			f := cmdFlags(ctx)
 			p := crm.ClientPatch{FirstName: changed(f, "first-name", &c.first), LastName: changed(f, "last-name", &c.last),
 				Email: changed(f, "email", &c.email), Phone: changed(f, "phone", &c.phone), CompanyName: changed(f, "company", &c.company)}
-			return showResult(a, ctx, views.client, func(api crm.API, sctx context.Context) (crm.Client, error) { return api.UpdateClient(sctx, id, p) })
+			return showResult(a, ctx, views.client, func(api crm.API, sctx context.Context) (crm.Client, error) {
+				id, err := arg.resolve(sctx, api)
+				if err != nil {
+					return crm.Client{}, err
+				}
+				return api.UpdateClient(sctx, id, p)
+			})
 		}),
 	}
 	c.bind(cmd, "")
@@ -124,9 +132,9 @@ func (a *App) clientsUpdateCmd() *cobra.Command {
 }
 
 func (a *App) clientsReassignCmd() *cobra.Command {
-	return targetCmd(a, about{use: "reassign ID --sales-contact ID",
+	return targetCmd(a, about{use: "reassign ID|EMAIL --sales-contact ID|EMAIL",
 		short:   "Give a client, with its contracts, to another SALES employee (MANAGEMENT)",
-		example: "  epicevents clients reassign 12 --sales-contact 5"},
-		"sales-contact", "sales_contact_id", "id of the active SALES employee who takes the client (required)",
+		example: "  epicevents clients reassign 12 --sales-contact 5\n  epicevents clients reassign kevin@startup.io --sales-contact bill@epicevents.example"},
+		clientRef, "sales-contact", "sales_contact_id", "the active SALES employee who takes the client, by id or email (required)",
 		views.client, crm.API.ReassignClient)
 }

@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"strings"
 	"testing"
 )
@@ -13,8 +14,9 @@ import (
 func TestConfirmKeepsTheQuestionOnOneLine(t *testing.T) {
 	var errs bytes.Buffer
 	a := &App{stderr: &errs, in: &lines{bufio.NewReader(strings.NewReader("y\n"))}}
-	if !a.confirm("Delete employee Bob\nDelete employee Alice\x1b[2K <bob@x.example> for good?") {
-		t.Fatal("yes was not read as yes")
+	ok, err := a.confirm(context.Background(), "Delete employee Bob\nDelete employee Alice\x1b[2K <bob@x.example> for good?")
+	if err != nil || !ok {
+		t.Fatalf("yes was not read as yes: %v, %v", ok, err)
 	}
 	want := "Delete employee Bob Delete employee Alice�[2K <bob@x.example> for good? [y/N] "
 	if got := errs.String(); got != want {

@@ -16,10 +16,10 @@ func (a *App) contractsCmd() *cobra.Command {
 		Example: "  epicevents contracts list --unsigned\n  epicevents contracts sign 12",
 	}
 	group(cmd)
-	cmd.AddCommand(a.contractsListCmd(), showCmd(a, "contract", crm.API.GetContract, views.contract),
+	cmd.AddCommand(a.contractsListCmd(), showCmd(a, "contract", idRef, crm.API.GetContract, views.contract),
 		a.contractsCreateCmd(), a.contractsUpdateCmd(), idCmd(a, about{use: "sign ID",
 			short:   "Mark a contract signed, for good (MANAGEMENT, or its sales contact)",
-			example: "  epicevents contracts sign 12"}, views.contract, crm.API.SignContract),
+			example: "  epicevents contracts sign 12"}, idRef, views.contract, crm.API.SignContract),
 		a.contractsReassignCmd())
 	return cmd
 }
@@ -45,7 +45,7 @@ func (a *App) contractsListCmd() *cobra.Command {
 	var lf listFlags
 	var vf viewFlag
 	cmd := &cobra.Command{
-		Use:   "list [--unsigned] [--unpaid] [--mine] [--client ID] [--view compact|contact|full]",
+		Use:   "list [--unsigned] [--unpaid] [--mine] [--client ID|EMAIL] [--view compact|contact|full]",
 		Short: "List contracts, newest first",
 		Long: `contracts list shows contracts newest first. --unsigned: not signed yet;
 --unpaid: an amount is still due; --mine: those whose sales contact you are.
@@ -60,10 +60,14 @@ Filters combine.`,
 			if f.Page, err = lf.page(); err != nil {
 				return err
 			}
-			if f.ClientID, err = optIDFlag(ctx, "client", "client_id", client); err != nil {
+			clientArg, err := optRef(ctx, clientRef, "client", "client_id", client)
+			if err != nil {
 				return err
 			}
 			return a.withAPI(ctx, func(api crm.API, sctx context.Context) error {
+				if f.ClientID, err = resolveOpt(sctx, api, clientArg); err != nil {
+					return err
+				}
 				return renderList(a, a.views().contractColumns(vf.view), func(emit crm.Emit[crm.Contract]) (string, error) {
 					return api.ListContracts(sctx, f, emit)
 				})
@@ -74,7 +78,7 @@ Filters combine.`,
 	fl.BoolVar(&f.Unsigned, "unsigned", false, "only contracts not signed yet")
 	fl.BoolVar(&f.Unpaid, "unpaid", false, "only contracts with an amount due")
 	fl.BoolVar(&f.Mine, "mine", false, "only contracts whose sales contact you are")
-	fl.StringVar(&client, "client", "", "only the contracts of this client id")
+	fl.StringVar(&client, "client", "", "only the contracts of this client (id or email)")
 	vf.bind(cmd)
 	lf.bind(cmd)
 	return cmd
@@ -96,7 +100,7 @@ func (a *App) contractsCreateCmd() *cobra.Command {
 	var client, total, due string
 	var signed bool
 	cmd := &cobra.Command{
-		Use:   "create --client ID --total AMOUNT [--due AMOUNT] [--signed]",
+		Use:   "create --client ID|EMAIL --total AMOUNT [--due AMOUNT] [--signed]",
 		Short: "Add a contract for a client (MANAGEMENT)",
 		Long: `create adds a contract. Its sales contact is the client's. Amounts are euros
 with at most two decimals (1500, 1500.5, 1500.50); --due defaults to the total.`,
@@ -104,12 +108,12 @@ with at most two decimals (1500, 1500.5, 1500.50); --due defaults to the total.`
 		Args:    noArgs,
 		RunE: run(func(ctx context.Context, _ []string) error {
 			var in crm.NewContract
-			clientID, err := optIDFlag(ctx, "client", "client_id", client)
+			clientArg, err := optRef(ctx, clientRef, "client", "client_id", client)
 			if err != nil {
 				return err
 			}
-			if clientID == nil {
-				return crm.Invalid("client_id", "is required (--client ID)")
+			if clientArg == nil {
+				return crm.Invalid("client_id", "is required (--client ID|EMAIL)")
 			}
 			t, err := amountFlag(ctx, "total", "total_amount", total)
 			if err != nil {
@@ -118,15 +122,20 @@ with at most two decimals (1500, 1500.5, 1500.50); --due defaults to the total.`
 			if t == nil {
 				return crm.Invalid("total_amount", "is required (--total AMOUNT)")
 			}
-			in.ClientID, in.TotalAmount, in.Signed = *clientID, *t, signed
+			in.TotalAmount, in.Signed = *t, signed
 			if in.AmountDue, err = amountFlag(ctx, "due", "amount_due", due); err != nil {
 				return err
 			}
-			return showResult(a, ctx, views.contract, func(api crm.API, sctx context.Context) (crm.Contract, error) { return api.CreateContract(sctx, in) })
+			return showResult(a, ctx, views.contract, func(api crm.API, sctx context.Context) (crm.Contract, error) {
+				if in.ClientID, err = clientArg.resolve(sctx, api); err != nil {
+					return crm.Contract{}, err
+				}
+				return api.CreateContract(sctx, in)
+			})
 		}),
 	}
 	f := cmd.Flags()
-	f.StringVar(&client, "client", "", "client id (required)")
+	f.StringVar(&client, "client", "", "the client, by id or email (required)")
 	f.StringVar(&total, "total", "", "total amount in euros (required)")
 	f.StringVar(&due, "due", "", "amount still due (default: the total)")
 	f.BoolVar(&signed, "signed", false, "the contract is already signed")
@@ -164,9 +173,9 @@ amount due (a payment).`,
 }
 
 func (a *App) contractsReassignCmd() *cobra.Command {
-	return targetCmd(a, about{use: "reassign ID --sales-contact ID",
+	return targetCmd(a, about{use: "reassign ID --sales-contact ID|EMAIL",
 		short:   "Give one contract another SALES contact (MANAGEMENT)",
-		example: "  epicevents contracts reassign 12 --sales-contact 5"},
-		"sales-contact", "sales_contact_id", "id of the active SALES employee (required)",
+		example: "  epicevents contracts reassign 12 --sales-contact 5\n  epicevents contracts reassign 12 --sales-contact bill@epicevents.example"},
+		idRef, "sales-contact", "sales_contact_id", "the active SALES employee, by id or email (required)",
 		views.contract, crm.API.ReassignContract)
 }

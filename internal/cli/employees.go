@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -57,11 +58,20 @@ func (a *App) employeesListCmd() *cobra.Command {
 	return cmd
 }
 
-// showCmd builds `<noun>s show ID` for any entity.
-func showCmd[T any](a *App, noun string, get func(crm.API, context.Context, int64) (T, error), cols func(views) []output.Column[T]) *cobra.Command {
-	return idCmd(a, about{use: "show ID", short: "Show one " + noun,
-		example: "  epicevents " + noun + "s show 12\n  epicevents " + noun + "s show 12 -o json"}, cols, get)
+// showCmd builds `<noun>s show ID` for any entity; employees and clients may
+// be named by email too (kind).
+func showCmd[T any](a *App, noun string, kind refKind, get func(crm.API, context.Context, int64) (T, error), cols func(views) []output.Column[T]) *cobra.Command {
+	h := about{use: "show ID", short: "Show one " + noun,
+		example: "  epicevents " + noun + "s show 12\n  epicevents " + noun + "s show 12 -o json"}
+	if kind != idRef {
+		h.use = "show ID|EMAIL"
+		h.example = "  epicevents " + noun + "s show 12\n  epicevents " + noun + "s show " + exampleEmail[kind] + " -o json"
+	}
+	return idCmd(a, h, kind, cols, get)
 }
+
+// exampleEmail is the email of the examples in --help.
+var exampleEmail = map[refKind]string{employeeRef: "kate@epicevents.example", clientRef: "kevin@startup.io"}
 
 // withAPI runs fn with the API and an authenticated context, forgetting the
 // stored tokens if the session turns out to have ended.
@@ -73,19 +83,8 @@ func (a *App) withAPI(ctx context.Context, fn func(crm.API, context.Context) err
 	return a.forget(fn(api, sctx))
 }
 
-// mayEver refuses, before anything is asked, what the logged-in employee's
-// role may never do: nobody types a password twice to be told they may not
-// use it. The service checks the permission again when the request comes.
-func mayEver(ctx context.Context, api crm.API, act crm.Action) error {
-	me, err := api.Me(ctx)
-	if err != nil {
-		return err
-	}
-	return crm.MayEver(me.Role, act)
-}
-
 func (a *App) employeesShowCmd() *cobra.Command {
-	return showCmd(a, "employee", crm.API.GetEmployee, views.employee)
+	return showCmd(a, "employee", employeeRef, crm.API.GetEmployee, views.employee)
 }
 
 func (a *App) employeesCreateCmd() *cobra.Command {
@@ -106,10 +105,13 @@ it over safely: they keep it, or a manager resets it with set-password.`,
 		RunE: run(func(ctx context.Context, _ []string) error {
 			return a.withAPI(ctx, func(api crm.API, sctx context.Context) error {
 				in.Role = crm.Role(role)
-				if err := mayEver(sctx, api, crm.ActManageEmployees); err != nil {
+				// Nobody types a password twice to be told that the
+				// employee could not be created anyway.
+				if err := api.CheckCreateEmployee(sctx, in); err != nil {
 					return err
 				}
-				pw, err := a.newSecret("Password for the new employee (15 characters or more): ", "password", fromStdin)
+				pw, err := a.newSecret(ctx, "Password for the new employee (15 characters or more): ", "password",
+					strings.ToLower(strings.TrimSpace(in.Email)), fromStdin)
 				if err != nil {
 					return err
 				}
@@ -143,17 +145,21 @@ func changed[T any](f *pflag.FlagSet, name string, v *T) *T {
 func (a *App) employeesUpdateCmd() *cobra.Command {
 	var first, last, mail, role string
 	cmd := &cobra.Command{
-		Use:     "update ID [--first-name F] [--last-name L] [--email E] [--role R]",
+		Use:     "update ID|EMAIL [--first-name F] [--last-name L] [--email E] [--role R]",
 		Short:   "Change an employee's names, email or role (MANAGEMENT)",
 		Long:    "update changes only the fields given. A role change ends the employee's sessions and is refused while they still own clients or contracts (SALES) or support upcoming events (SUPPORT).",
-		Example: "  epicevents employees update 4 --email kate.h@epicevents.example\n  epicevents employees update 4 --role MANAGEMENT",
+		Example: "  epicevents employees update 4 --email kate.h@epicevents.example\n  epicevents employees update kate@epicevents.example --role MANAGEMENT",
 		Args:    exactArgs(1),
 		RunE: run(func(ctx context.Context, args []string) error {
-			id, err := parseID("id", args[0])
+			arg, err := parseRef(employeeRef, "id", args[0])
 			if err != nil {
 				return err
 			}
 			return a.withAPI(ctx, func(api crm.API, sctx context.Context) error {
+				id, err := arg.resolve(sctx, api)
+				if err != nil {
+					return err
+				}
 				f := cmdFlags(ctx)
 				p := crm.EmployeePatch{FirstName: changed(f, "first-name", &first), LastName: changed(f, "last-name", &last),
 					Email: changed(f, "email", &mail)}
@@ -180,23 +186,29 @@ func (a *App) employeesUpdateCmd() *cobra.Command {
 func (a *App) employeesSetPasswordCmd() *cobra.Command {
 	var fromStdin bool
 	cmd := &cobra.Command{
-		Use:   "set-password ID",
+		Use:   "set-password ID|EMAIL",
 		Short: "Give another employee a temporary password (MANAGEMENT)",
 		Long: `set-password resets another employee's password. Their sessions end; after
 logging in with it they must choose their own with ` + "`epicevents passwd`" + ` before
 anything else. To change your own password, use ` + "`epicevents passwd`" + `.`,
-		Example: "  epicevents employees set-password 4\n  printf '%s\\n' \"$TEMP\" | epicevents employees set-password 4 --password-stdin",
+		Example: "  epicevents employees set-password 4\n  printf '%s\\n' \"$TEMP\" | epicevents employees set-password kate@epicevents.example --password-stdin",
 		Args:    exactArgs(1),
 		RunE: run(func(ctx context.Context, args []string) error {
-			id, err := parseID("id", args[0])
+			arg, err := parseRef(employeeRef, "id", args[0])
 			if err != nil {
 				return err
 			}
 			return a.withAPI(ctx, func(api crm.API, sctx context.Context) error {
-				if err := mayEver(sctx, api, crm.ActManageEmployees); err != nil {
+				id, err := arg.resolve(sctx, api)
+				if err != nil {
 					return err
 				}
-				pw, err := a.newSecret("Temporary password (15 characters or more): ", "password", fromStdin)
+				// Refused before the password is asked for: the
+				// permission, yourself, an id that names nobody.
+				if err := api.CheckSetPassword(sctx, id); err != nil {
+					return err
+				}
+				pw, err := a.newSecret(ctx, "Temporary password (15 characters or more): ", "password", "", fromStdin)
 				if err != nil {
 					return err
 				}
@@ -215,43 +227,49 @@ anything else. To change your own password, use ` + "`epicevents passwd`" + `.`,
 func (a *App) employeesDeactivateCmd() *cobra.Command {
 	var reassign string
 	cmd := &cobra.Command{
-		Use:   "deactivate ID [--reassign-to ID]",
+		Use:   "deactivate ID|EMAIL [--reassign-to ID|EMAIL]",
 		Short: "Stop an employee from logging in (MANAGEMENT)",
 		Long: `deactivate disables an employee: they cannot log in and their sessions end at
 once. With --reassign-to, their clients and contracts (SALES) or their upcoming
 events (SUPPORT) go to that active employee of the same role, in the same
 transaction.`,
-		Example: "  epicevents employees deactivate 4\n  epicevents employees deactivate 4 --reassign-to 7",
+		Example: "  epicevents employees deactivate 4\n  epicevents employees deactivate 4 --reassign-to 7\n  epicevents employees deactivate bill@epicevents.example --reassign-to sam@epicevents.example",
 		Args:    exactArgs(1),
 		RunE: run(func(ctx context.Context, args []string) error {
-			id, err := parseID("id", args[0])
+			arg, err := parseRef(employeeRef, "id", args[0])
 			if err != nil {
 				return err
 			}
-			var to *int64
-			if cmdFlags(ctx).Changed("reassign-to") {
-				v, err := parseID("reassign_to", reassign)
-				if err != nil {
-					return err
-				}
-				to = &v
+			toRef, err := optRef(ctx, employeeRef, "reassign-to", "reassign_to", reassign)
+			if err != nil {
+				return err
 			}
-			return showResult(a, ctx, views.employee, func(api crm.API, sctx context.Context) (crm.Employee, error) { return api.Deactivate(sctx, id, to) })
+			return showResult(a, ctx, views.employee, func(api crm.API, sctx context.Context) (crm.Employee, error) {
+				id, err := arg.resolve(sctx, api)
+				if err != nil {
+					return crm.Employee{}, err
+				}
+				to, err := resolveOpt(sctx, api, toRef)
+				if err != nil {
+					return crm.Employee{}, err
+				}
+				return api.Deactivate(sctx, id, to)
+			})
 		}),
 	}
-	cmd.Flags().StringVar(&reassign, "reassign-to", "", "give their clients and contracts, or upcoming events, to this employee")
+	cmd.Flags().StringVar(&reassign, "reassign-to", "", "give their clients and contracts, or upcoming events, to this employee (id or email)")
 	return cmd
 }
 
 func (a *App) employeesReactivateCmd() *cobra.Command {
-	return idCmd(a, about{use: "reactivate ID", short: "Let a deactivated employee log in again (MANAGEMENT)",
-		example: "  epicevents employees reactivate 4"}, views.employee, crm.API.Reactivate)
+	return idCmd(a, about{use: "reactivate ID|EMAIL", short: "Let a deactivated employee log in again (MANAGEMENT)",
+		example: "  epicevents employees reactivate 4\n  epicevents employees reactivate kate@epicevents.example"}, employeeRef, views.employee, crm.API.Reactivate)
 }
 
 func (a *App) employeesDeleteCmd() *cobra.Command {
 	var yes bool
 	cmd := &cobra.Command{
-		Use:   "delete ID [--yes]",
+		Use:   "delete ID|EMAIL [--yes]",
 		Short: "Delete an employee nothing references (MANAGEMENT)",
 		Long: `delete removes an employee for good. It is refused while clients, contracts or
 events reference them: deactivate them instead. It asks for confirmation on a
@@ -259,20 +277,28 @@ terminal; elsewhere --yes is required.`,
 		Example: "  epicevents employees delete 9\n  epicevents employees delete 9 --yes",
 		Args:    exactArgs(1),
 		RunE: run(func(ctx context.Context, args []string) error {
-			id, err := parseID("id", args[0])
+			arg, err := parseRef(employeeRef, "id", args[0])
 			if err != nil {
 				return err
 			}
 			return a.withAPI(ctx, func(api crm.API, sctx context.Context) error {
+				if !yes && !terminal(a.stdin) {
+					return crm.Errorf(crm.CodeInvalid, "delete needs --yes when not run on a terminal")
+				}
+				id, err := arg.resolve(sctx, api)
+				if err != nil {
+					return err
+				}
 				if !yes {
-					if !terminal(a.stdin) {
-						return crm.Errorf(crm.CodeInvalid, "delete needs --yes when not run on a terminal")
-					}
 					emp, err := api.GetEmployee(sctx, id)
 					if err != nil {
 						return err
 					}
-					if !a.confirm("Delete employee " + emp.Name() + " <" + emp.Email + "> for good?") {
+					ok, err := a.confirm(ctx, "Delete employee "+emp.Name()+" <"+emp.Email+"> for good?")
+					if err != nil {
+						return err
+					}
+					if !ok {
 						return crm.Errorf(crm.CodeInvalid, "nothing deleted")
 					}
 				}
@@ -293,14 +319,14 @@ func (a *App) auditCmd() *cobra.Command {
 	var entity, entityID, actor string
 	var lf listFlags
 	list := &cobra.Command{
-		Use:   "list [--entity E] [--id N] [--actor ID] [--limit N]",
+		Use:   "list [--entity E] [--id N] [--actor ID|EMAIL] [--limit N]",
 		Short: "List audit entries, newest first",
 		Long: `audit list shows who changed what and when: every change to employees,
 clients, contracts and events with the values before and after, and every
 login, failed login and logout. Entities: employee (changes to employees, and
 their logins, failed logins and logouts), client, contract, event, and session
 (a reused refresh token, which ends the session).`,
-		Example: "  epicevents audit list\n  epicevents audit list --entity employee --id 4 -o json\n  epicevents audit list --actor 2 --limit 20",
+		Example: "  epicevents audit list\n  epicevents audit list --entity employee --id 4 -o json\n  epicevents audit list --actor bill@epicevents.example --limit 20",
 		Args:    noArgs,
 		RunE: run(func(ctx context.Context, _ []string) error {
 			page, err := lf.page()
@@ -316,14 +342,14 @@ their logins, failed logins and logouts), client, contract, event, and session
 				}
 				f.EntityID = &v
 			}
-			if fs.Changed("actor") {
-				v, err := parseID("actor", actor)
-				if err != nil {
-					return err
-				}
-				f.ActorID = &v
+			actorRef, err := optRef(ctx, employeeRef, "actor", "actor", actor)
+			if err != nil {
+				return err
 			}
 			return a.withAPI(ctx, func(api crm.API, sctx context.Context) error {
+				if f.ActorID, err = resolveOpt(sctx, api, actorRef); err != nil {
+					return err
+				}
 				return renderList(a, a.views().auditList(), func(emit crm.Emit[crm.AuditEntry]) (string, error) {
 					return api.ListAudit(sctx, f, emit)
 				})
@@ -332,7 +358,7 @@ their logins, failed logins and logouts), client, contract, event, and session
 	}
 	list.Flags().StringVar(&entity, "entity", "", "only entries about this kind of entity (employee, client, contract, event, session, demo)")
 	list.Flags().StringVar(&entityID, "id", "", "only entries about the entity with this id")
-	list.Flags().StringVar(&actor, "actor", "", "only entries made by this employee id")
+	list.Flags().StringVar(&actor, "actor", "", "only entries made by this employee (id or email)")
 	lf.bind(list)
 	cmd.AddCommand(list)
 	return cmd

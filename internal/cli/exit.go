@@ -12,6 +12,9 @@ const (
 	ExitNotFound    = 5
 	ExitConflict    = 6
 	ExitUnavailable = 7
+	// ExitCancelled is Ctrl-C or end of input at a prompt: 128 + SIGINT,
+	// as shells report a command that Ctrl-C stopped.
+	ExitCancelled = 130
 )
 
 // exitCodes is the one table from error codes to exit codes.
@@ -36,4 +39,5 @@ const exitCodesHelp = `Exit codes:
   4  permission denied
   5  not found
   6  conflict: duplicate email, still referenced, or a state that forbids it
-  7  the server or the database cannot be reached (try again later)`
+  7  the server or the database cannot be reached (try again later)
+  130  cancelled at a prompt (Ctrl-C or Ctrl-D); nothing was changed`

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"bufio"
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -13,6 +15,14 @@ import (
 	"github.com/epicevents/epicevents/internal/crm"
 	"github.com/epicevents/epicevents/internal/termsafe"
 )
+
+// errCancelled is the answer to Ctrl-C or end of input (Ctrl-D) at a prompt.
+// Commands ask everything before they change anything, so it is true.
+var errCancelled = errors.New("cancelled; nothing was changed")
+
+// passwordTries is how many times a new password is asked for when its
+// repetition differs.
+const passwordTries = 3
 
 // terminal reports whether r is an interactive terminal.
 func terminal(r any) bool {
@@ -26,17 +36,58 @@ type lines struct {
 	r *bufio.Reader
 }
 
-func (l *lines) next(what string) (string, error) {
+// read returns the next line without its end; io.EOF when the input has
+// ended before any character of it.
+func (l *lines) read() (string, error) {
 	s, err := l.r.ReadString('\n')
 	if err != nil && (err != io.EOF || s == "") {
-		return "", crm.Errorf(crm.CodeInvalid, "expected %s on standard input", what)
+		return "", err
 	}
 	return strings.TrimRight(s, "\r\n"), nil
 }
 
+// next reads a line that a command expects on standard input (not a prompt).
+func (l *lines) next(what string) (string, error) {
+	s, err := l.read()
+	if err != nil {
+		return "", crm.Errorf(crm.CodeInvalid, "expected %s on standard input", what)
+	}
+	return s, nil
+}
+
+// prompted waits for read, a read of the terminal fd, unless ctx ends first
+// (Ctrl-C: main cancels the context on SIGINT). Both Ctrl-C and end of input
+// cancel the command. After Ctrl-C the read is left behind, waiting: the
+// command ends without it.
+func (a *App) prompted(ctx context.Context, read func() (string, error)) (string, error) {
+	if ctx.Err() != nil {
+		return "", errCancelled
+	}
+	type answer struct {
+		s   string
+		err error
+	}
+	done := make(chan answer, 1) // buffered: after Ctrl-C nobody receives it
+	go func() {
+		s, err := read()
+		done <- answer{s, err}
+	}()
+	select {
+	case r := <-done:
+		if errors.Is(r.err, io.EOF) {
+			fmt.Fprintln(a.stderr)
+			return "", errCancelled
+		}
+		return r.s, r.err
+	case <-ctx.Done():
+		fmt.Fprintln(a.stderr)
+		return "", errCancelled
+	}
+}
+
 // secret reads a password: without echo on a terminal, else one line of stdin
 // when fromStdin. A password is never a command-line argument.
-func (a *App) secret(prompt string, fromStdin bool) (string, error) {
+func (a *App) secret(ctx context.Context, prompt string, fromStdin bool) (string, error) {
 	if fromStdin {
 		return a.in.next(strings.ToLower(strings.TrimSuffix(prompt, ": ")))
 	}
@@ -44,40 +95,61 @@ func (a *App) secret(prompt string, fromStdin bool) (string, error) {
 	if !ok || !term.IsTerminal(int(f.Fd())) {
 		return "", crm.Errorf(crm.CodeInvalid, "no terminal to ask for the password; pass it on standard input with --password-stdin")
 	}
-	fmt.Fprint(a.stderr, prompt)
-	b, err := term.ReadPassword(int(f.Fd()))
-	fmt.Fprintln(a.stderr)
+	fd := int(f.Fd())
+	restore, err := echoOff(fd)
 	if err != nil {
 		return "", fmt.Errorf("read password: %w", err)
 	}
-	return string(b), nil
+	defer restore()
+	fmt.Fprint(a.stderr, prompt)
+	pw, err := a.prompted(ctx, func() (string, error) {
+		b, err := readSecretLine(fd)
+		return string(b), err
+	})
+	if err != nil {
+		if errors.Is(err, errCancelled) {
+			return "", err
+		}
+		return "", fmt.Errorf("read password: %w", err)
+	}
+	fmt.Fprintln(a.stderr) // the Enter that ended it was not echoed
+	return pw, nil
 }
 
-// newSecret asks for a new password twice on a terminal. A password the
-// policy refuses (crm.CheckPassword, which the service applies again with the
-// employee's email) is refused before it is asked a second time; field names
-// it in that error as the service would.
-func (a *App) newSecret(prompt, field string, fromStdin bool) (string, error) {
-	pw, err := a.secret(prompt, fromStdin)
-	if err != nil || fromStdin {
-		return pw, err
+// newSecret asks for a new password twice on a terminal, up to
+// passwordTries times while the two differ. A password the policy refuses
+// (crm.CheckPassword, which the service applies again) is refused before it
+// is asked a second time; field names it in that error as the service would,
+// and email, when known, is the address it must not be.
+func (a *App) newSecret(ctx context.Context, prompt, field, email string, fromStdin bool) (string, error) {
+	if fromStdin {
+		return a.secret(ctx, prompt, true)
 	}
-	if err := crm.CheckPassword(field, pw, "", auth.IsCommonPassword); err != nil {
-		return "", err
+	for try := 1; ; try++ {
+		pw, err := a.secret(ctx, prompt, false)
+		if err != nil {
+			return "", err
+		}
+		if err := crm.CheckPassword(field, pw, email, auth.IsCommonPassword); err != nil {
+			return "", err
+		}
+		again, err := a.secret(ctx, "Repeat it: ", false)
+		if err != nil {
+			return "", err
+		}
+		if again == pw {
+			return pw, nil
+		}
+		if try == passwordTries {
+			return "", crm.Errorf(crm.CodeInvalid, "the two passwords differed %d times; nothing was changed: run the command again", passwordTries)
+		}
+		fmt.Fprintln(a.stderr, "The two passwords differ; type them again.")
 	}
-	again, err := a.secret("Repeat it: ", false)
-	if err != nil {
-		return "", err
-	}
-	if again != pw {
-		return "", crm.Errorf(crm.CodeInvalid, "the two passwords differ; run the command again")
-	}
-	return pw, nil
 }
 
 // ask fills *v from a prompt on a terminal when it is empty; elsewhere a
 // missing value is an error naming the flag.
-func (a *App) ask(v *string, label, flag string) error {
+func (a *App) ask(ctx context.Context, v *string, label, flag string) error {
 	if strings.TrimSpace(*v) != "" {
 		return nil
 	}
@@ -85,7 +157,7 @@ func (a *App) ask(v *string, label, flag string) error {
 		return crm.Invalid(flag, "is required (--"+flag+")")
 	}
 	fmt.Fprintf(a.stderr, "%s: ", label)
-	s, err := a.in.next(label)
+	s, err := a.prompted(ctx, a.in.read)
 	if err != nil {
 		return err
 	}
@@ -93,12 +165,15 @@ func (a *App) ask(v *string, label, flag string) error {
 	return nil
 }
 
-// confirm asks a yes/no question on a terminal. The question may quote a
-// server's data (a name): it is kept to one line, so that nothing in it can
-// pass for another question.
-func (a *App) confirm(question string) bool {
+// confirm asks a yes/no question on a terminal; anything but yes is no. The
+// question may quote a server's data (a name): it is kept to one line, so
+// that nothing in it can pass for another question.
+func (a *App) confirm(ctx context.Context, question string) (bool, error) {
 	fmt.Fprintf(a.stderr, "%s [y/N] ", termsafe.Line(question))
-	s, _ := a.in.next("an answer")
+	s, err := a.prompted(ctx, a.in.read)
+	if err != nil {
+		return false, err
+	}
 	s = strings.ToLower(strings.TrimSpace(s))
-	return s == "y" || s == "yes"
+	return s == "y" || s == "yes", nil
 }

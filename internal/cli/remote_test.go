@@ -66,7 +66,7 @@ func TestRemoteMode(t *testing.T) {
 		"EPICEVENTS_TZ":           "UTC",
 	}
 	code, _, stderr := remoteRun(t, vars, "", "whoami")
-	if code != 1 || !strings.Contains(stderr, "no database at") {
+	if code != 3 || !strings.Contains(stderr, "not connected to a CRM") || !strings.Contains(stderr, filepath.Join(home, "no", "such.db")+", which does not exist") {
 		t.Fatalf("local whoami: exit %d: %s", code, stderr)
 	}
 
@@ -149,7 +149,7 @@ func TestRemoteMode(t *testing.T) {
 		t.Fatalf("logout left the server %q remembered", got)
 	}
 	code, _, stderr = remoteRun(t, vars, "", "whoami")
-	if code != 1 || !strings.Contains(stderr, "no database at") {
+	if code != 3 || !strings.Contains(stderr, "not connected to a CRM") {
 		t.Fatalf("whoami after logout: exit %d: %s", code, stderr)
 	}
 }

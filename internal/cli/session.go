@@ -2,17 +2,21 @@ package cli
 
 import (
 	"context"
+	"errors"
+	"os"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/epicevents/epicevents/internal/auth"
 	"github.com/epicevents/epicevents/internal/config"
 	"github.com/epicevents/epicevents/internal/crm"
 	"github.com/epicevents/epicevents/internal/output"
-	"github.com/epicevents/epicevents/internal/termsafe"
 	"github.com/epicevents/epicevents/internal/sqlstore"
+	"github.com/epicevents/epicevents/internal/termsafe"
+	"github.com/epicevents/epicevents/internal/tokenstore"
 )
 
 type initOptions struct {
@@ -46,6 +50,38 @@ current folder.`,
 }
 
 func (a *App) runInit(ctx context.Context, o *initOptions) error {
+	// init asks everything before it changes anything: a cancelled prompt
+	// or a refused value leaves no database file and no schema behind.
+	cfg, err := a.config(true)
+	if err != nil {
+		return err
+	}
+	if err := a.refuseSetUp(ctx, cfg); err != nil {
+		return err
+	}
+	for _, q := range []struct {
+		v           *string
+		label, flag string
+	}{
+		{&o.email, "Email", "email"}, {&o.firstName, "First name", "first-name"}, {&o.lastName, "Last name", "last-name"},
+	} {
+		if err := a.ask(ctx, q.v, q.label, q.flag); err != nil {
+			return err
+		}
+	}
+	in := crm.NewEmployee{Email: o.email, FirstName: o.firstName, LastName: o.lastName, Role: crm.RoleManagement}
+	if err := crm.CheckNewEmployee(in); err != nil {
+		return err
+	}
+	email := strings.ToLower(strings.TrimSpace(in.Email))
+	if in.Password, err = a.newSecret(ctx, "Password (15 characters or more): ", "password", email, o.passwordStdin); err != nil {
+		return err
+	}
+	// Read from standard input, the password has not met the policy yet;
+	// Bootstrap applies it again.
+	if err := crm.CheckPassword("password", in.Password, email, auth.IsCommonPassword); err != nil {
+		return err
+	}
 	db, err := a.openDB(ctx, true, true)
 	if err != nil {
 		return err
@@ -61,26 +97,7 @@ func (a *App) runInit(ctx context.Context, o *initOptions) error {
 	if err != nil {
 		return err
 	}
-	if n, err := db.CountEmployees(ctx); err != nil {
-		return err
-	} else if n > 0 {
-		return crm.Errorf(crm.CodeConflict, "the CRM is already set up (an employee exists); log in with `epicevents login`")
-	}
-	for _, q := range []struct {
-		v           *string
-		label, flag string
-	}{
-		{&o.email, "Email", "email"}, {&o.firstName, "First name", "first-name"}, {&o.lastName, "Last name", "last-name"},
-	} {
-		if err := a.ask(q.v, q.label, q.flag); err != nil {
-			return err
-		}
-	}
-	pw, err := a.newSecret("Password (15 characters or more): ", "password", o.passwordStdin)
-	if err != nil {
-		return err
-	}
-	emp, err := svc.Bootstrap(ctx, crm.NewEmployee{Email: o.email, FirstName: o.firstName, LastName: o.lastName, Password: pw})
+	emp, err := svc.Bootstrap(ctx, in)
 	if err != nil {
 		return err
 	}
@@ -90,6 +107,31 @@ func (a *App) runInit(ctx context.Context, o *initOptions) error {
 	a.done("The CRM is ready. Log in with: epicevents login --email %s", emp.Email)
 	if a.env("EPICEVENTS_DATABASE_URL") == "" && a.cfg.DatabaseURL != config.DefaultDatabase(a.cfg.Home) {
 		a.done("The database URL came from .env, which employee commands never read: set EPICEVENTS_DATABASE_URL in their environment, or run `epicevents serve` for them.")
+	}
+	return nil
+}
+
+// refuseSetUp refuses init, before it asks anything, on a database where an
+// employee exists. It reads an existing database and creates none.
+func (a *App) refuseSetUp(ctx context.Context, cfg config.Config) error {
+	if path, ok := strings.CutPrefix(cfg.DatabaseURL, "sqlite:"); ok {
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+			return nil // a new database: nobody in it yet
+		}
+	}
+	db, err := a.openDB(ctx, true, false)
+	if err != nil {
+		return err
+	}
+	if current, _, err := db.SchemaCurrent(ctx); err != nil || current == 0 {
+		return err // no schema yet: nobody in it
+	}
+	n, err := db.CountEmployees(ctx)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		return crm.Errorf(crm.CodeConflict, "the CRM is already set up (an employee exists); log in with `epicevents login`")
 	}
 	return nil
 }
@@ -180,7 +222,11 @@ func (a *App) runMigrate(ctx context.Context, dir, appRole string, grant, yes bo
 			if !terminal(a.stdin) {
 				return crm.Errorf(crm.CodeInvalid, "migrate down needs --yes when not run on a terminal")
 			}
-			if !a.confirm("Roll back " + latest + "? This destroys the data it holds.") {
+			ok, err := a.confirm(ctx, "Roll back "+latest+"? This destroys the data it holds.")
+			if err != nil {
+				return err
+			}
+			if !ok {
 				return crm.Errorf(crm.CodeInvalid, "nothing rolled back")
 			}
 		}
@@ -277,10 +323,15 @@ func (a *App) runLogin(ctx context.Context, o *loginOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := a.ask(&o.email, "Email", "email"); err != nil {
+	if err := a.ask(ctx, &o.email, "Email", "email"); err != nil {
 		return err
 	}
-	pw, err := a.secret("Password: ", o.passwordStdin)
+	// An address that cannot be anyone's is refused before the password
+	// is asked for; whether it names someone, only a login tells.
+	if err := crm.CheckEmail("email", o.email); err != nil {
+		return err
+	}
+	pw, err := a.secret(ctx, "Password: ", o.passwordStdin)
 	if err != nil {
 		return err
 	}
@@ -312,31 +363,83 @@ func (a *App) logoutCmd() *cobra.Command {
 		Short: "End your session and forget its tokens",
 		Long: `logout ends your session on the server side, so its tokens stop working
 everywhere, and forgets them here. In remote mode it also forgets the server
-remembered by ` + "`login --server`" + `.`,
+remembered by ` + "`login --server`" + `.
+
+When the server (or, in local mode, the database) cannot be reached, logout
+still forgets the session here and says so; the session on the server then
+ends by itself once unused for its idle timeout (EPICEVENTS_SESSION_IDLE,
+30 minutes by default).`,
 		Example: "  epicevents logout",
 		Args:    noArgs,
-		RunE: run(func(ctx context.Context, _ []string) error {
-			api, sctx, err := a.session(ctx)
-			if err != nil {
-				if crm.IsUnauthenticated(err) {
-					// No session left here: still leave remote mode.
-					_ = a.forgetServer()
-				}
-				return err
-			}
-			if err := api.Logout(sctx); err != nil && !crm.IsUnauthenticated(err) {
-				return err
-			}
-			if err := a.tokens().Delete(a.target()); err != nil {
-				return err
-			}
-			if err := a.forgetServer(); err != nil {
-				return err
-			}
-			a.done("Logged out.")
-			return nil
-		}),
+		RunE:    run(a.runLogout),
 	}
+}
+
+func (a *App) runLogout(ctx context.Context, _ []string) error {
+	if _, err := a.config(false); err != nil {
+		return err
+	}
+	server, err := a.serverURL()
+	if err != nil {
+		return err
+	}
+	a.server = server
+	store := a.tokens()
+	t, err := store.Load(a.target())
+	if err != nil && !tokenstore.IsDamaged(err) {
+		return err
+	}
+	if t == nil {
+		// No session here (or none readable, which is forgotten too):
+		// still leave remote mode.
+		if err != nil {
+			_ = store.Delete(a.target())
+		}
+		_ = a.forgetServer()
+		if err := a.firstContact(); err != nil {
+			return err
+		}
+		return notLoggedIn(err)
+	}
+	// Tell the server first; then forget the session here, whatever it
+	// answered: a server that is down must not keep anyone logged in here.
+	told := a.endSession(ctx, t)
+	if err := store.Delete(a.target()); err != nil {
+		return err
+	}
+	if err := a.forgetServer(); err != nil {
+		return err
+	}
+	if told != nil && !crm.IsUnauthenticated(told) { // unauthenticated: the session had ended already
+		a.log.Debug("logout: the session could not be ended on the server side", "err", told)
+		what := "server"
+		if a.server == "" {
+			what = "database"
+		}
+		a.done("Logged out on this machine. The %s could not be told: your session there\n"+
+			"ends by itself once unused for its idle timeout (30 minutes by default).", what)
+		return nil
+	}
+	a.done("Logged out.")
+	return nil
+}
+
+// endSession ends the session of the stored tokens t on the server (or in the
+// database), refreshing the access token first if it has expired.
+func (a *App) endSession(ctx context.Context, t *tokenstore.Tokens) error {
+	api, err := a.backend(ctx)
+	if err != nil {
+		return err
+	}
+	access := t.AccessToken
+	if !nowUTC().Add(refreshMargin).Before(t.AccessExpiresAt) {
+		fresh, err := api.Refresh(ctx, t.RefreshToken)
+		if err != nil {
+			return err
+		}
+		access = fresh.AccessToken
+	}
+	return api.Logout(crm.WithAccessToken(ctx, access))
 }
 
 func (a *App) whoamiCmd() *cobra.Command {
@@ -376,11 +479,19 @@ other sessions end; this one goes on.`,
 			if err != nil {
 				return err
 			}
-			current, err := a.secret("Current password: ", fromStdin)
+			// A session that has ended is refused before any password is
+			// typed; a temporary password is what passwd is for.
+			email := ""
+			if me, err := api.Me(sctx); err == nil {
+				email = me.Email
+			} else if e, _ := crm.AsError(err); e == nil || e.Reason != "password_change" {
+				return a.forget(err)
+			}
+			current, err := a.secret(ctx, "Current password: ", fromStdin)
 			if err != nil {
 				return err
 			}
-			next, err := a.newSecret("New password (15 characters or more): ", "new_password", fromStdin)
+			next, err := a.newSecret(ctx, "New password (15 characters or more): ", "new_password", email, fromStdin)
 			if err != nil {
 				return err
 			}

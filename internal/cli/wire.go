@@ -73,6 +73,7 @@ func newService(ctx context.Context, store crm.Store, cfg config.Config, notifie
 			AccountThrottleMax: cfg.AccountThrottle.Max, AccountThrottleWindow: cfg.AccountThrottle.Window,
 			IPThrottleMax: cfg.IPThrottle.Max, IPThrottleWindow: cfg.IPThrottle.Window,
 			PurgeAtLogin: !serving,
+			Location: cfg.Location,
 		},
 	}), nil
 }

@@ -17,6 +17,11 @@ type API interface {
 	CreateEmployee(ctx context.Context, in NewEmployee) (Employee, error)
 	UpdateEmployee(ctx context.Context, id int64, p EmployeePatch) (Employee, error)
 	SetPassword(ctx context.Context, id int64, password string) error
+	// CheckCreateEmployee and CheckSetPassword change nothing: they refuse
+	// what CreateEmployee and SetPassword would refuse before looking at
+	// the password, so that nobody types a password to be told no.
+	CheckCreateEmployee(ctx context.Context, in NewEmployee) error
+	CheckSetPassword(ctx context.Context, id int64) error
 	Deactivate(ctx context.Context, id int64, reassignTo *int64) (Employee, error)
 	Reactivate(ctx context.Context, id int64) (Employee, error)
 	DeleteEmployee(ctx context.Context, id int64) error

@@ -1,6 +1,9 @@
 package crm
 
-import "context"
+import (
+	"context"
+	"strings"
+)
 
 // GetClient returns one client; everyone may read every client.
 func (s *Service) GetClient(ctx context.Context, id int64) (Client, error) {
@@ -27,6 +30,7 @@ func (s *Service) ListClients(ctx context.Context, f ClientFilter, emit Emit[Cli
 	if f.Mine && !mineAsSales(actor, &f.SalesContactID) {
 		return "", nil
 	}
+	f.Email = strings.ToLower(strings.TrimSpace(f.Email))
 	return s.store.ListClients(ctx, f, emit)
 }
 

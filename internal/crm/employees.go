@@ -13,15 +13,68 @@ import (
 var AuditEntities = []string{"employee", "client", "contract", "event", "session", "demo"}
 
 func (s *Service) validateNewEmployee(in NewEmployee) (NewEmployee, error) {
+	in, err := normalizeNewEmployee(in)
+	if err != nil {
+		return in, err
+	}
+	return in, CheckPassword("password", in.Password, in.Email, s.common)
+}
+
+// normalizeNewEmployee trims and checks every field of in but the password.
+func normalizeNewEmployee(in NewEmployee) (NewEmployee, error) {
 	var v Validator
 	in.FirstName = personName(&v, "first_name", in.FirstName)
 	in.LastName = personName(&v, "last_name", in.LastName)
 	in.Email = email(&v, "email", in.Email)
 	in.Role = validRole(&v, "role", in.Role)
-	if err := v.Err(); err != nil {
-		return in, err
+	return in, v.Err()
+}
+
+// CheckNewEmployee refuses the fields of a new employee that creating it
+// would refuse, all but the password, which it ignores: init asks it before
+// asking for a password that could not be used anyway.
+func CheckNewEmployee(in NewEmployee) error {
+	_, err := normalizeNewEmployee(in)
+	return err
+}
+
+// CheckCreateEmployee refuses, changing nothing, what CreateEmployee would
+// refuse before it looks at the password: the caller's permission, the
+// fields, an email already in use. The CLI asks it before asking for the
+// new employee's password; CreateEmployee checks everything again.
+func (s *Service) CheckCreateEmployee(ctx context.Context, in NewEmployee) error {
+	if _, err := s.authorize(ctx, ActManageEmployees); err != nil {
+		return err
 	}
-	return in, CheckPassword("password", in.Password, in.Email, s.common)
+	in, err := normalizeNewEmployee(in)
+	if err != nil {
+		return err
+	}
+	_, _, err = s.store.GetEmployeeByEmail(ctx, in.Email)
+	switch ErrorCode(err) {
+	case "":
+		return &Error{Code: CodeConflict, Fields: []FieldError{{Field: "email", Message: "already in use"}},
+			Message: "an employee with that email already exists; use another email, or find it with `epicevents employees list`"}
+	case CodeNotFound:
+		return nil
+	}
+	return err
+}
+
+// CheckSetPassword refuses, changing nothing, what SetPassword would refuse
+// before it looks at the password: the caller's permission, their own id
+// (passwd is for that), an id that names nobody. The CLI asks it before
+// asking for the temporary password; SetPassword checks everything again.
+func (s *Service) CheckSetPassword(ctx context.Context, id int64) error {
+	actor, err := s.authorize(ctx, ActManageEmployees)
+	if err != nil {
+		return err
+	}
+	if err := notSelf(actor, id, "set-password"); err != nil {
+		return err
+	}
+	_, err = s.store.GetEmployee(ctx, id)
+	return err
 }
 
 // GetEmployee returns one employee; any logged-in employee may read them.
@@ -45,6 +98,7 @@ func (s *Service) ListEmployees(ctx context.Context, f EmployeeFilter, emit Emit
 		}
 		f.Role = &r
 	}
+	f.Email = strings.ToLower(strings.TrimSpace(f.Email))
 	return s.store.ListEmployees(ctx, f, emit)
 }
 

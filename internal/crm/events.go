@@ -2,7 +2,10 @@ package crm
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // GetEvent returns one event; everyone may read every event.
@@ -22,6 +25,17 @@ func (s *Service) ListEvents(ctx context.Context, f EventFilter, emit Emit[Event
 	}
 	if f.From != nil && f.To != nil && f.From.After(*f.To) {
 		return "", Invalid("from", "must not be after to")
+	}
+	if f.Upcoming {
+		// Upcoming is a lower bound at the service's clock, so that the
+		// store serves it from the start index like any other.
+		if now := s.now(); f.From == nil || f.From.Before(now) {
+			f.From = &now
+		}
+		f.Upcoming = false
+		if f.To != nil && f.To.Before(*f.From) {
+			return "", nil
+		}
 	}
 	if f.Mine {
 		switch actor.Role {
@@ -103,8 +117,16 @@ func checkAttendees(v *Validator, n int) {
 	}
 }
 
+// NoteTimeLayout dates a line that AddNote appends to an event's notes.
+const NoteTimeLayout = "2006-01-02 15:04"
+
 // UpdateEvent changes an event's details: MANAGEMENT any event and any detail;
 // SUPPORT the events assigned to them, all but the name.
+//
+// AddNote appends the line "YYYY-MM-DD HH:MM First Last: TEXT" to the notes,
+// dated now in the company's zone (Config.Location) and signed with the
+// actor's name, so that the notes keep their history: whoever may change the
+// notes may add one. The notes must stay within their limit with it.
 func (s *Service) UpdateEvent(ctx context.Context, id int64, p EventPatch) (Event, error) {
 	actor, err := s.authorize(ctx, ActUpdateEvent)
 	if err != nil {
@@ -114,6 +136,16 @@ func (s *Service) UpdateEvent(ctx context.Context, id int64, p EventPatch) (Even
 		return Event{}, errNothingToChange
 	}
 	var v Validator
+	if p.AddNote != nil {
+		switch note := strings.TrimSpace(*p.AddNote); {
+		case p.Notes != nil:
+			v.Add("add_note", "cannot go with notes: either replace the notes or add a note")
+		case strings.ContainsAny(note, "\n\r"):
+			v.Add("add_note", "must be one line; add one note per line")
+		default:
+			*p.AddNote = text(&v, "add_note", note, 1, MaxNotesLen, false)
+		}
+	}
 	if p.Name != nil {
 		*p.Name = text(&v, "name", *p.Name, 1, MaxEventName, false)
 	}
@@ -154,12 +186,35 @@ func (s *Service) UpdateEvent(ctx context.Context, id int64, p EventPatch) (Even
 		if err := v.Err(); err != nil {
 			return err
 		}
+		if p.AddNote != nil {
+			notes, err := s.appendNote(actor, before.Notes, *p.AddNote)
+			if err != nil {
+				return err
+			}
+			p.Notes, p.AddNote = &notes, nil
+		}
 		if after, err = q.UpdateEvent(ctx, id, EventUpdate{EventPatch: p}, s.now()); err != nil {
 			return err
 		}
 		return s.audit(ctx, q, &actor, "event.update", "event", id, diff(&before, &after))
 	})
 	return after, err
+}
+
+// appendNote returns the notes with a line for note, dated now in the
+// company's zone and signed by actor, or refuses when they would outgrow
+// their limit.
+func (s *Service) appendNote(actor Actor, notes *string, note string) (string, error) {
+	line := s.now().In(s.cfg.Location).Format(NoteTimeLayout) + " " + actor.Name() + ": " + note
+	if notes != nil && *notes != "" {
+		line = *notes + "\n" + line
+	}
+	if n := utf8.RuneCountInString(line); n > MaxNotesLen {
+		return "", Invalid("add_note", fmt.Sprintf(
+			"would make the notes %d characters long, over their limit of %d; shorten the note, or rewrite the notes to make room",
+			n, MaxNotesLen))
+	}
+	return line, nil
 }
 
 // AssignSupport makes an active SUPPORT employee the event's support contact

@@ -74,9 +74,8 @@ func Allowed(role Role, a Action, owner bool) bool {
 // depend on whether the object exists.
 func RoleMayEver(role Role, a Action) bool { return Allowed(role, a, true) }
 
-// MayEver is RoleMayEver as the refusal the service gives (nil when allowed).
-// The CLI asks it before prompting for a password that the service would
-// refuse to use anyway; the service itself checks it again (authorize).
+// MayEver is RoleMayEver as the refusal the service gives (nil when allowed),
+// before it loads anything (authorize).
 func MayEver(role Role, a Action) error {
 	if RoleMayEver(role, a) {
 		return nil

@@ -55,6 +55,9 @@ type Config struct {
 	// PurgeAtLogin makes every login delete what is kept no longer than
 	// needed (see Purge): local mode, where no server runs it on a timer.
 	PurgeAtLogin bool
+	// Location is the company's time zone (EPICEVENTS_TZ where the service
+	// runs): the notes an employee adds are dated in it. Default: UTC.
+	Location *time.Location
 }
 
 func (c *Config) defaults() {
@@ -77,6 +80,9 @@ func (c *Config) defaults() {
 	setN(&c.ThrottleMax, 5)
 	setN(&c.AccountThrottleMax, 50)
 	setN(&c.IPThrottleMax, 50)
+	if c.Location == nil {
+		c.Location = time.UTC
+	}
 }
 
 // Deps are what the service is built from.

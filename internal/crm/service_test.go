@@ -44,6 +44,10 @@ func newWorld(t *testing.T, engine string) *world {
 	t.Helper()
 	store := testdb.Open(t, engine)
 	clk := &clock{t: time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)}
+	paris, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		t.Fatal(err)
+	}
 	jwt, err := auth.NewJWT([][]byte{[]byte(strings.Repeat("k", 32))}, 15*time.Minute, clk.Now)
 	if err != nil {
 		t.Fatal(err)
@@ -55,7 +59,7 @@ func newWorld(t *testing.T, engine string) *world {
 		Refresh:          auth.RefreshTokens{},
 		IsCommonPassword: auth.IsCommonPassword,
 		Now:              clk.Now,
-		Config:           crm.Config{ThrottleMax: 3, ThrottleWindow: 15 * time.Minute},
+		Config:           crm.Config{ThrottleMax: 3, ThrottleWindow: 15 * time.Minute, Location: paris},
 	})
 	w := &world{t: t, svc: svc, store: store, clock: clk, ids: map[string]int64{}}
 	ctx := context.Background()

@@ -157,6 +157,9 @@ type Page struct {
 type EmployeeFilter struct {
 	Role *Role
 	All  bool // include deactivated employees
+	// Email selects the employee with that email, compared
+	// case-insensitively: how the CLI turns an email into an id.
+	Email string
 	Page
 }
 
@@ -165,6 +168,9 @@ type ClientFilter struct {
 	Mine           bool
 	SalesContactID *int64
 	Search         string
+	// Email selects the client with that email, compared
+	// case-insensitively: how the CLI turns an email into an id.
+	Email string
 	Page
 }
 
@@ -179,10 +185,13 @@ type ContractFilter struct {
 }
 
 // EventFilter selects events; ordered by start, then id. From and To bound the
-// start, both inclusive.
+// start, both inclusive. Upcoming selects the events that start now or later:
+// the service turns it into a From bound at its clock, so the store never
+// sees it.
 type EventFilter struct {
 	WithoutSupport   bool
 	Mine             bool
+	Upcoming         bool
 	SupportContactID *int64
 	SalesContactID   *int64
 	ContractID       *int64
@@ -261,6 +270,8 @@ type NewEvent struct {
 }
 
 // EventPatch changes the fields that are set. An empty Notes clears them.
+// AddNote appends a line to the notes instead, dated and signed by the
+// service (see UpdateEvent); it cannot go with Notes.
 type EventPatch struct {
 	Name      *string    `json:"name,omitempty"`
 	Start     *time.Time `json:"start,omitempty"`
@@ -268,4 +279,5 @@ type EventPatch struct {
 	Location  *string    `json:"location,omitempty"`
 	Attendees *int       `json:"attendees,omitempty"`
 	Notes     *string    `json:"notes,omitempty"`
+	AddNote   *string    `json:"add_note,omitempty"`
 }

@@ -127,6 +127,14 @@ func email(v *Validator, field, s string) string {
 	return s
 }
 
+// CheckEmail refuses what cannot be anyone's email address (see email), so
+// that a command refuses it before asking for a password.
+func CheckEmail(field, s string) error {
+	var v Validator
+	email(&v, field, s)
+	return v.Err()
+}
+
 // phoneSyntax is "+" then digits, where single spaces, dots or dashes may
 // separate groups of digits and a group may stand in parentheses, as in
 // "+1 (234) 567-8901": separators only ever stand between digits.

@@ -201,33 +201,95 @@ func TestParseDateTime(t *testing.T) {
 		ok   bool
 	}{
 		{"2023-06-04 13:00", "2023-06-04T11:00:00Z", true},
+		{"  2023-06-04 13:00 ", "2023-06-04T11:00:00Z", true},
+		{"2023-06-04 13:00:42", "2023-06-04T11:00:42Z", true}, // seconds kept
+		{"2031-03-18T18:00", "2031-03-18T17:00:00Z", true},
+		{"2031-03-18T18:00:07", "2031-03-18T17:00:07Z", true},
 		{"2023-06-04T13:00:00+02:00", "2023-06-04T11:00:00Z", true},
 		{"2023-06-04T13:00:00Z", "2023-06-04T13:00:00Z", true},
-		{"2023-03-26 02:30", "", false}, // DST gap in Paris
+		{"2023-06-04T13:00:00.999Z", "2023-06-04T13:00:00Z", true}, // at the second
+		{"2023-03-26 02:30", "", false},                            // DST gap in Paris
+		{"2023-03-26 02:30:00", "", false},
+		{"2023-03-26T02:30", "", false},
+		{"2023-03-26T02:59:59", "", false},
 		{"2023-02-30 10:00", "", false},
 		{"2023-06-04", "", false},
+		{"today", "", false},
 		{"04/06/2023 13:00", "", false},
 		{"2023-06-04 25:00", "", false},
+		{"2023-06-04 13:00:60", "", false},
+		{"2023-06-04 13", "", false},
+		{"2023-06-04  13:00", "", false},
+		{"2023-6-4 13:00", "", false},
+		{"2023-06-04T13:00Z", "", false}, // an offset needs the seconds (RFC 3339)
+		{"", "", false},
 	} {
 		got, err := ParseDateTime(tc.in, paris)
 		if (err == nil) != tc.ok || (tc.ok && got.Format(time.RFC3339) != tc.want) {
 			t.Errorf("ParseDateTime(%q) = %v, %v; want %s ok=%v", tc.in, got, err, tc.want, tc.ok)
 		}
 	}
+	// 02:30 happens twice the day clocks go back: either is a valid answer.
+	if got, err := ParseDateTime("2023-10-29 02:30", paris); err != nil || got.In(paris).Format(DateTimeLayout) != "2023-10-29 02:30" {
+		t.Errorf("an hour that happens twice: %v, %v", got, err)
+	}
+	if _, err := ParseDateTime("2023-03-26 02:30", paris); err == nil || !strings.Contains(err.Error(), "does not exist in Europe/Paris") {
+		t.Errorf("a DST gap: %v", err)
+	}
 }
 
 func TestParseBound(t *testing.T) {
 	paris, _ := time.LoadLocation("Europe/Paris")
-	from, err := ParseBound("2023-06-04", paris, false)
-	to, err2 := ParseBound("2023-06-04", paris, true)
-	if err != nil || err2 != nil {
-		t.Fatal(err, err2)
+	// 23:30 in Paris on 4 June is 21:30 UTC: "today" is the 4th in Paris,
+	// though it is still the 4th in UTC too; at 00:30 on the 5th in Paris it
+	// is the 4th in UTC, and today is the 5th.
+	evening := time.Date(2023, 6, 4, 21, 30, 0, 0, time.UTC)
+	pastMidnight := time.Date(2023, 6, 4, 22, 30, 0, 0, time.UTC)
+	// The day clocks go forward has 23 hours; the day they go back, 25.
+	spring := time.Date(2023, 3, 26, 12, 0, 0, 0, time.UTC)
+	autumn := time.Date(2023, 10, 29, 12, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		in       string
+		now      time.Time
+		from, to string // RFC 3339 in UTC; "" when refused
+	}{
+		{"2023-06-04", evening, "2023-06-03T22:00:00Z", "2023-06-04T21:59:59Z"},
+		{"today", evening, "2023-06-03T22:00:00Z", "2023-06-04T21:59:59Z"},
+		{" Today ", evening, "2023-06-03T22:00:00Z", "2023-06-04T21:59:59Z"},
+		{"TOMORROW", evening, "2023-06-04T22:00:00Z", "2023-06-05T21:59:59Z"},
+		{"yesterday", evening, "2023-06-02T22:00:00Z", "2023-06-03T21:59:59Z"},
+		{"today", pastMidnight, "2023-06-04T22:00:00Z", "2023-06-05T21:59:59Z"},
+		{"yesterday", pastMidnight, "2023-06-03T22:00:00Z", "2023-06-04T21:59:59Z"},
+		{"today", spring, "2023-03-25T23:00:00Z", "2023-03-26T21:59:59Z"},
+		{"today", autumn, "2023-10-28T22:00:00Z", "2023-10-29T22:59:59Z"},
+		{"tomorrow", time.Date(2023, 12, 31, 12, 0, 0, 0, time.UTC), "2023-12-31T23:00:00Z", "2024-01-01T22:59:59Z"},
+		{"2023-06-04 13:00", evening, "2023-06-04T11:00:00Z", "2023-06-04T11:00:00Z"},
+		{"2023-06-04T13:00:30", evening, "2023-06-04T11:00:30Z", "2023-06-04T11:00:30Z"},
+		{"2023-06-04T13:00:00Z", evening, "2023-06-04T13:00:00Z", "2023-06-04T13:00:00Z"},
+		{"2023-06-31", evening, "", ""},
+		{"2023-03-26 02:30", evening, "", ""},
+		{"someday", evening, "", ""},
+		{"to-day", evening, "", ""},
+		{"", evening, "", ""},
+	} {
+		from, err := ParseBound(tc.in, paris, false, tc.now)
+		to, err2 := ParseBound(tc.in, paris, true, tc.now)
+		if tc.from == "" {
+			if err == nil || err2 == nil {
+				t.Errorf("ParseBound(%q) = %v … %v, want an error", tc.in, from, to)
+			}
+			continue
+		}
+		if err != nil || err2 != nil {
+			t.Errorf("ParseBound(%q): %v, %v", tc.in, err, err2)
+			continue
+		}
+		if from.Format(time.RFC3339) != tc.from || to.Format(time.RFC3339) != tc.to {
+			t.Errorf("ParseBound(%q) at %s = %s … %s, want %s … %s", tc.in, tc.now, from.Format(time.RFC3339), to.Format(time.RFC3339), tc.from, tc.to)
+		}
 	}
-	if from.Format(time.RFC3339) != "2023-06-03T22:00:00Z" || to.Format(time.RFC3339) != "2023-06-04T21:59:59Z" {
-		t.Errorf("whole day = %s … %s", from, to)
-	}
-	if _, err := ParseBound("yesterday", paris, false); err == nil {
-		t.Error("want an error")
+	if _, err := ParseBound("someday", paris, false, evening); err == nil || !strings.Contains(err.Error(), "today, tomorrow, yesterday") {
+		t.Errorf("the refusal should list the words: %v", err)
 	}
 }
 

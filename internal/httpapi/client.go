@@ -453,6 +453,9 @@ func (c *Client) ListEmployees(ctx context.Context, f crm.EmployeeFilter, emit c
 		q.Set(QRole, string(canonicalRole(*f.Role)))
 	}
 	setBool(q, QAll, f.All)
+	if f.Email != "" {
+		q.Set(QEmail, f.Email)
+	}
 	return list(ctx, c, "/employees", q, f.Page, emit)
 }
 
@@ -475,6 +478,19 @@ func (c *Client) UpdateEmployee(ctx context.Context, id int64, p crm.EmployeePat
 func (c *Client) SetPassword(ctx context.Context, id int64, password string) error {
 	return c.call(ctx, request{method: http.MethodPost, path: idPath("employees", id, "set-password"),
 		body: SetPasswordRequest{Password: password}}, nil)
+}
+
+// CheckCreateEmployee asks whether creating in would be refused before its
+// password is looked at (the password is not sent).
+func (c *Client) CheckCreateEmployee(ctx context.Context, in crm.NewEmployee) error {
+	return c.call(ctx, request{method: http.MethodPost, path: "/employees/check", body: EmployeeCheckRequest{
+		FirstName: in.FirstName, LastName: in.LastName, Email: in.Email, Role: canonicalRole(in.Role)}}, nil)
+}
+
+// CheckSetPassword asks whether setting employee id's password would be
+// refused before the password is looked at.
+func (c *Client) CheckSetPassword(ctx context.Context, id int64) error {
+	return c.call(ctx, request{method: http.MethodPost, path: idPath("employees", id, "set-password", "check")}, nil)
 }
 
 // Deactivate deactivates an employee, handing their portfolio to reassignTo.
@@ -505,6 +521,9 @@ func (c *Client) ListClients(ctx context.Context, f crm.ClientFilter, emit crm.E
 	setID(q, QSalesContactID, f.SalesContactID)
 	if f.Search != "" {
 		q.Set(QSearch, f.Search)
+	}
+	if f.Email != "" {
+		q.Set(QEmail, f.Email)
 	}
 	return list(ctx, c, "/clients", q, f.Page, emit)
 }
@@ -572,6 +591,7 @@ func (c *Client) ListEvents(ctx context.Context, f crm.EventFilter, emit crm.Emi
 	q := url.Values{}
 	setBool(q, QWithoutSupport, f.WithoutSupport)
 	setBool(q, QMine, f.Mine)
+	setBool(q, QUpcoming, f.Upcoming)
 	setID(q, QSupportID, f.SupportContactID)
 	setID(q, QSalesContactID, f.SalesContactID)
 	setID(q, QContractID, f.ContractID)

@@ -86,6 +86,20 @@ func (q *listQuery) bool(name string) bool {
 	return false
 }
 
+// email reads an address to match exactly; "" when absent. Given, it holds
+// 1 to 254 characters, as an email does.
+func (q *listQuery) email(name string) string {
+	if !q.values.Has(name) {
+		return ""
+	}
+	v := q.values.Get(name)
+	if n := utf8.RuneCountInString(v); n < 1 || n > crm.MaxEmailLen {
+		q.add(name, "must be an email address of 1 to 254 characters")
+		return ""
+	}
+	return v
+}
+
 // id reads a positive integer; nil when absent.
 func (q *listQuery) id(name string) *int64 {
 	if !q.values.Has(name) {

@@ -11,8 +11,8 @@ import (
 // snake_case); everything else about a list is the generic list.
 
 func (s *Server) listEmployees(w http.ResponseWriter, r *http.Request) error {
-	q := newQuery(r, QRole, QAll)
-	f := crm.EmployeeFilter{All: q.bool(QAll), Page: q.page()}
+	q := newQuery(r, QRole, QAll, QEmail)
+	f := crm.EmployeeFilter{All: q.bool(QAll), Email: q.email(QEmail), Page: q.page()}
 	if role := q.str(QRole); role != "" {
 		f.Role = (*crm.Role)(&role)
 	}
@@ -20,9 +20,9 @@ func (s *Server) listEmployees(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) listClients(w http.ResponseWriter, r *http.Request) error {
-	q := newQuery(r, QMine, QSalesContactID, QSearch)
+	q := newQuery(r, QMine, QSalesContactID, QSearch, QEmail)
 	f := crm.ClientFilter{Mine: q.bool(QMine), SalesContactID: q.id(QSalesContactID),
-		Search: q.str(QSearch), Page: q.page()}
+		Search: q.str(QSearch), Email: q.email(QEmail), Page: q.page()}
 	return serveList(w, r, q, f, s.svc.ListClients)
 }
 
@@ -34,8 +34,8 @@ func (s *Server) listContracts(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) error {
-	q := newQuery(r, QWithoutSupport, QMine, QContractID, QSupportID, QSalesContactID, QFrom, QTo)
-	f := crm.EventFilter{WithoutSupport: q.bool(QWithoutSupport), Mine: q.bool(QMine),
+	q := newQuery(r, QWithoutSupport, QMine, QUpcoming, QContractID, QSupportID, QSalesContactID, QFrom, QTo)
+	f := crm.EventFilter{WithoutSupport: q.bool(QWithoutSupport), Mine: q.bool(QMine), Upcoming: q.bool(QUpcoming),
 		ContractID: q.id(QContractID), SupportContactID: q.id(QSupportID), SalesContactID: q.id(QSalesContactID),
 		From: q.time(QFrom), To: q.time(QTo), Page: q.page()}
 	return serveList(w, r, q, f, s.svc.ListEvents)
@@ -56,6 +56,18 @@ func (s *Server) deactivate(ctx context.Context, id int64, b DeactivateRequest) 
 
 func (s *Server) setPassword(ctx context.Context, id int64, b SetPasswordRequest) (noContent, error) {
 	return noContent{}, s.svc.SetPassword(ctx, id, b.Password)
+}
+
+// The checks answer 204 when the change they stand for would not be refused
+// before its password is looked at, else the refusal it would get.
+
+func (s *Server) checkCreateEmployee(ctx context.Context, b EmployeeCheckRequest) (noContent, error) {
+	return noContent{}, s.svc.CheckCreateEmployee(ctx, crm.NewEmployee{FirstName: b.FirstName, LastName: b.LastName,
+		Email: b.Email, Role: b.Role})
+}
+
+func (s *Server) checkSetPassword(ctx context.Context, id int64) (noContent, error) {
+	return noContent{}, s.svc.CheckSetPassword(ctx, id)
 }
 
 func (s *Server) reassignClient(ctx context.Context, id int64, b SalesContactRequest) (crm.Client, error) {

@@ -105,6 +105,8 @@ func (s *Server) routes() {
 	s.route("POST "+p+"/employees/{id}/deactivate", serveChange(bodyOptional, s.deactivate))
 	s.route("POST "+p+"/employees/{id}/reactivate", serveAction(s.svc.Reactivate))
 	s.route("POST "+p+"/employees/{id}/set-password", serveChange(bodyRequired, s.setPassword))
+	s.route("POST "+p+"/employees/check", serveCall(http.StatusNoContent, s.checkCreateEmployee))
+	s.route("POST "+p+"/employees/{id}/set-password/check", serveAction(s.checkSetPassword))
 
 	// Clients
 	s.route("GET "+p+"/clients", s.listClients, routeAnyQuery)

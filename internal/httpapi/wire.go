@@ -99,6 +99,15 @@ type (
 	SetPasswordRequest struct {
 		Password string `json:"password"`
 	}
+	// EmployeeCheckRequest is POST /employees/check: a new employee's
+	// fields but the password, to learn whether creating them would be
+	// refused before the password is even asked for.
+	EmployeeCheckRequest struct {
+		FirstName string   `json:"first_name"`
+		LastName  string   `json:"last_name"`
+		Email     string   `json:"email"`
+		Role      crm.Role `json:"role"`
+	}
 	// DeactivateRequest is POST /employees/{id}/deactivate (the body is optional).
 	DeactivateRequest struct {
 		ReassignTo *int64 `json:"reassign_to"`
@@ -123,6 +132,8 @@ const (
 	QMine           = "mine"             // clients, contracts, events
 	QSalesContactID = "sales_contact_id" // clients, contracts, events
 	QSearch         = "search"           // clients
+	QEmail          = "email"            // employees, clients: exact, any case
+	QUpcoming       = "upcoming"         // events: start ≥ now
 	QUnsigned       = "unsigned"         // contracts
 	QUnpaid         = "unpaid"           // contracts
 	QClientID       = "client_id"        // contracts

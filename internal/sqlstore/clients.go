@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/epicevents/epicevents/internal/crm"
@@ -53,6 +54,10 @@ func (q *queries) ListClients(ctx context.Context, f crm.ClientFilter, emit crm.
 	d := q.dialect()
 	words := searchWords(f.Search)
 	trigrams := ftsTrigrams(slices.DeleteFunc(slices.Clone(words), func(w string) bool { return !indexed(w) }))
+	if f.Email != "" {
+		// The expression of the unique index clients_email_key.
+		w.add("lower(c.email) = ?", strings.ToLower(f.Email))
+	}
 	if f.SalesContactID != nil {
 		if trigrams != "" && d == sqliteDialect {
 			// A unary + keeps SQLite from walking the sales contact's index

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/epicevents/epicevents/internal/crm"
@@ -89,6 +90,10 @@ func (q *queries) ListEmployees(ctx context.Context, f crm.EmployeeFilter, emit 
 	}
 	if f.Role != nil {
 		w.add("e.role = ?", string(*f.Role))
+	}
+	if f.Email != "" {
+		// The expression of the unique index employees_email_key.
+		w.add("lower(e.email) = ?", strings.ToLower(f.Email))
 	}
 	if err := byName(&w, f.Page, employeeList, "e"); err != nil {
 		return "", err

@@ -181,22 +181,41 @@ func (s *Store) keyringLoad(target string) (*Tokens, error) {
 	}
 	var t Tokens
 	if err := json.Unmarshal([]byte(<-secret), &t); err != nil {
-		return nil, errors.New("the tokens stored in the keychain are unreadable; log in again")
+		return nil, &damagedError{where: "the system keychain", err: err}
 	}
 	return &t, nil
 }
 
-// damagedError is a tokens file that cannot be parsed.
+// damagedError is stored tokens that cannot be read: a tokens file or a
+// keychain entry that is not what Save writes.
 type damagedError struct {
-	path string
-	err  error
+	where string // the file's path, or "the system keychain"
+	err   error
 }
 
 func (e *damagedError) Error() string {
-	return fmt.Sprintf("the tokens file %s is damaged (%v); delete it and log in again", e.path, e.err)
+	return fmt.Sprintf("the tokens in %s are damaged (%v); log in again", e.where, e.err)
 }
 
 func (e *damagedError) Unwrap() error { return e.err }
+
+// IsDamaged reports whether err is Load's error for stored tokens that cannot
+// be read. Nothing in them can be used: the caller is as good as logged out,
+// and the next Save or Delete replaces them.
+func IsDamaged(err error) bool {
+	var d *damagedError
+	return errors.As(err, &d)
+}
+
+// Where names the place of damaged tokens (a file's path, or the system
+// keychain) for a message, or "" when err is not IsDamaged.
+func Where(err error) string {
+	var d *damagedError
+	if errors.As(err, &d) {
+		return d.where
+	}
+	return ""
+}
 
 // fileRead returns every entry of the file; an absent file is empty.
 func (s *Store) fileRead() (map[string]Tokens, error) {
@@ -213,7 +232,7 @@ func (s *Store) fileRead() (map[string]Tokens, error) {
 	}
 	m := map[string]Tokens{}
 	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, &damagedError{path: path, err: err}
+		return nil, &damagedError{where: path, err: err}
 	}
 	return m, nil
 }

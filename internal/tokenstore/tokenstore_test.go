@@ -187,21 +187,37 @@ func TestLooseModeTightened(t *testing.T) {
 }
 
 func TestDamagedFile(t *testing.T) {
-	home := t.TempDir()
-	path := filepath.Join(home, FileName)
-	if err := os.WriteFile(path, []byte("{not json"), 0o600); err != nil {
-		t.Fatal(err)
+	for _, content := range []string{"{not json", "", "[]", `{"t": 5}`, "\x00\xff\xfe", `{"t": {"access_token": 7}}`} {
+		home := t.TempDir()
+		path := filepath.Join(home, FileName)
+		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		s := New(home, false)
+		_, err := s.Load("t")
+		if !IsDamaged(err) || Where(err) != path {
+			t.Fatalf("Load of %q: %v (damaged %v, where %q), want damaged at %s", content, err, IsDamaged(err), Where(err), path)
+		}
+		// Logging in again repairs it.
+		if err := s.Save("t", tokens(1)); err != nil {
+			t.Fatal(err)
+		}
+		if got := mustLoad(t, s, "t"); got == nil || *got != tokens(1) {
+			t.Fatalf("after repair: %+v", got)
+		}
+		// Logging out of a damaged file removes it.
+		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Delete("t"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Stat(path); !os.IsNotExist(err) {
+			t.Fatalf("after Delete of a damaged %q: %v", content, err)
+		}
 	}
-	s := New(home, false)
-	if _, err := s.Load("t"); err == nil {
-		t.Fatal("Load of a damaged file succeeded")
-	}
-	// Logging in again repairs it.
-	if err := s.Save("t", tokens(1)); err != nil {
-		t.Fatal(err)
-	}
-	if got := mustLoad(t, s, "t"); got == nil || *got != tokens(1) {
-		t.Fatalf("after repair: %+v", got)
+	if IsDamaged(os.ErrPermission) || Where(os.ErrPermission) != "" {
+		t.Error("another error taken for damaged tokens")
 	}
 }
 
@@ -347,8 +363,8 @@ func TestUnreadableKeyringValue(t *testing.T) {
 	if err := keyring.Set(Service, s.key("a"), "garbage"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Load("a"); err == nil {
-		t.Error("unreadable keychain value accepted")
+	if _, err := s.Load("a"); !IsDamaged(err) || Where(err) != "the system keychain" {
+		t.Errorf("unreadable keychain value: %v", err)
 	}
 	if err := s.Save("a", tokens(1)); err != nil {
 		t.Fatal(err)
