@@ -16,7 +16,7 @@ func TestLogoutServerDown(t *testing.T) {
 	initCRM(t, serverEnv)
 	base, _, stop := startServe(t, serverEnv)
 
-	home := t.TempDir()
+	home := privateHome(t)
 	vars := map[string]string{"EPICEVENTS_HOME": home, "EPICEVENTS_KEYRING": "off", "EPICEVENTS_TZ": "UTC"}
 	code, _, stderr := remoteRun(t, vars, servePassword+"\n", "login", "--server", base, "--email", "ada@epic.example", "--password-stdin")
 	if code != 0 {
@@ -49,7 +49,7 @@ func TestLogoutServerDown(t *testing.T) {
 // TestLogoutDatabaseDown: in local mode, a database that cannot be reached
 // does not keep anyone logged in either.
 func TestLogoutDatabaseDown(t *testing.T) {
-	home := t.TempDir()
+	home := privateHome(t)
 	dbURL := "postgres://postgres@127.0.0.1:1/nowhere?sslmode=disable&connect_timeout=2"
 	vars := map[string]string{"EPICEVENTS_HOME": home, "EPICEVENTS_KEYRING": "off", "EPICEVENTS_DATABASE_URL": dbURL}
 	tokens := filepath.Join(home, "tokens.json")
