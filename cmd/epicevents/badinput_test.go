@@ -201,7 +201,7 @@ func biCases() []biCase {
 	limit("ada", []string{"employees", "list"})
 	extra("ada", "employees", "list", "extra")
 	ids("ada", []string{"employees", "show"}, nil, true)
-	add(biCase{as: "ada", args: []string{"employees", "show"}, code: 2, want: `missing the employee's id; see epicevents employees show --help`})
+	add(biCase{as: "ada", args: []string{"employees", "show"}, code: 2, want: `missing the employee's id or email; see epicevents employees show --help`})
 	add(biCase{as: "ada", args: []string{"employees", "show", "1", "2"}, code: 2, want: `argument`})
 	newEmp := func(over ...string) []string {
 		base := map[string]string{"--first-name": "Nina", "--last-name": "New", "--email": "nina@epicevents.example", "--role": "SALES"}
