@@ -63,8 +63,9 @@ func (s *Service) CheckCreateEmployee(ctx context.Context, in NewEmployee) error
 
 // CheckSetPassword refuses, changing nothing, what SetPassword would refuse
 // before it looks at the password: the caller's permission, their own id
-// (passwd is for that), an id that names nobody. The CLI asks it before
-// asking for the temporary password; SetPassword checks everything again.
+// (passwd is for that), an id that names nobody, a version that If-Match
+// does not name. The CLI asks it before asking for the temporary password;
+// SetPassword checks everything again.
 func (s *Service) CheckSetPassword(ctx context.Context, id int64) error {
 	actor, err := s.authorize(ctx, ActManageEmployees)
 	if err != nil {
@@ -73,7 +74,7 @@ func (s *Service) CheckSetPassword(ctx context.Context, id int64) error {
 	if err := notSelf(actor, id, "set-password"); err != nil {
 		return err
 	}
-	_, err = s.store.GetEmployee(ctx, id)
+	_, err = fresh(ctx, "employee", id, s.store.GetEmployee)
 	return err
 }
 

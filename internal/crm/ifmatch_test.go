@@ -27,8 +27,8 @@ func TestIfMatchVersions(t *testing.T) {
 }
 
 // TestSetPasswordIfMatch: a password reset is a change of the employee like
-// any other: under If-Match it is refused once the employee has moved on,
-// and the password stays as it was.
+// any other: under If-Match it, and its check, are refused once the employee
+// has moved on, and the password stays as it was.
 func TestSetPasswordIfMatch(t *testing.T) {
 	testdb.ForEach(t, func(t *testing.T, engine string) {
 		w := newWorld(t, engine)
@@ -37,8 +37,13 @@ func TestSetPasswordIfMatch(t *testing.T) {
 		must[crm.Employee](t)(w.svc.UpdateEmployee(w.mgr, id, crm.EmployeePatch{FirstName: str("Samuel")}))
 		err := w.svc.SetPassword(crm.WithIfMatch(w.mgr, emp.Version), id, "a brand new temporary passphrase")
 		wantCode(t, err, crm.CodeStale)
+		// Its check, asked before the password is typed, refuses the same.
+		wantCode(t, w.svc.CheckSetPassword(crm.WithIfMatch(w.mgr, emp.Version), id), crm.CodeStale)
 		w.login("sales2@epic.example") // the old password still works
 		now := must[crm.Employee](t)(w.svc.GetEmployee(w.mgr, id))
+		if err := w.svc.CheckSetPassword(crm.WithIfMatch(w.mgr, now.Version), id); err != nil {
+			t.Fatalf("CheckSetPassword at the current version: %v", err)
+		}
 		if err := w.svc.SetPassword(crm.WithIfMatch(w.mgr, now.Version), id, "a brand new temporary passphrase"); err != nil {
 			t.Fatal(err)
 		}

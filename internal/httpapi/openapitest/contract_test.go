@@ -461,6 +461,10 @@ var scenarios = map[string]scenario{
 		return target{body: map[string]any{"first_name": "Bill", "last_name": "Boquet", "email": w.unique("bill") + "@epic.example",
 			"role": "SALES", "password": contractPassword}}
 	}},
+	"checkCreateEmployee": {who: "mgr", prepare: func(_ *testing.T, w *world, _ bool) target {
+		return target{body: map[string]any{"first_name": "Bill", "last_name": "Boquet", "email": w.unique("bill") + "@epic.example",
+			"role": "SALES"}}
+	}},
 	"getEmployee": {who: "support", prepare: id("sales")},
 	"updateEmployee": {who: "mgr", prepare: func(_ *testing.T, w *world, _ bool) target {
 		return target{id: w.ids["spare"], body: map[string]any{"first_name": "Aliénor", "last_name": "Vichum",
@@ -490,7 +494,8 @@ var scenarios = map[string]scenario{
 	"setEmployeePassword": {who: "mgr", prepare: func(_ *testing.T, w *world, _ bool) target {
 		return target{id: w.ids["spare"], body: map[string]any{"password": w.unique("a temporary passphrase, number ")}}
 	}},
-	"listClients": {who: "sales", prepare: none},
+	"checkSetEmployeePassword": {who: "mgr", prepare: id("spare")},
+	"listClients":              {who: "sales", prepare: none},
 	"createClient": {who: "sales", prepare: func(_ *testing.T, w *world, _ bool) target {
 		return target{body: map[string]any{"first_name": "John", "last_name": "Ouick", "email": w.unique("john") + "@ouick.example",
 			"phone": "+1 234 567 8901", "company_name": "Ouick"}}
