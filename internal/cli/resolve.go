@@ -39,7 +39,10 @@ func parseRef(kind refKind, field, value string) (ref, error) {
 		}
 		return ref{kind: kind, id: n}, nil
 	}
-	if !strings.Contains(v, "@") {
+	// An address that cannot be anyone's (too long, invisible characters,
+	// no domain) names nobody: refused here, as the API refuses such an
+	// email filter, so that local and remote mode answer alike.
+	if !strings.Contains(v, "@") || crm.CheckEmail(field, v) != nil {
 		return ref{}, crm.Invalid(field, fmt.Sprintf("%q is not an id (a positive whole number) or an email", value))
 	}
 	return ref{kind: kind, email: v}, nil

@@ -32,6 +32,11 @@ func TestParseRef(t *testing.T) {
 		{employeeRef, "1.5", 0, "", "or an email"},
 		{clientRef, "kevin@startup.io", 0, "kevin@startup.io", ""},
 		{clientRef, "kevin", 0, "", "or an email"},
+		// An address no one can have names nobody: refused as the API
+		// refuses such an email filter, so both modes answer alike.
+		{clientRef, strings.Repeat("k", 250) + "@startup.io", 0, "", "or an email"},
+		{employeeRef, "kate\u200b@epicevents.example", 0, "", `"kate\u200b@epicevents.example" is not an id (a positive whole number) or an email`},
+		{employeeRef, "kate@", 0, "", "or an email"},
 	} {
 		r, err := parseRef(tc.kind, "sales_contact_id", tc.in)
 		if tc.err != "" {
