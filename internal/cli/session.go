@@ -111,12 +111,14 @@ func (a *App) runInit(ctx context.Context, o *initOptions) error {
 	return nil
 }
 
-// refuseSetUp refuses init, before it asks anything, on a database where an
-// employee exists. It reads an existing database and creates none.
+// refuseSetUp asks the service, before init asks anything, whether
+// Bootstrap would refuse whatever it is given. It reads an existing database
+// and creates none: a database that does not exist yet, or has no schema,
+// holds nobody.
 func (a *App) refuseSetUp(ctx context.Context, cfg config.Config) error {
 	if path, ok := strings.CutPrefix(cfg.DatabaseURL, "sqlite:"); ok {
 		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-			return nil // a new database: nobody in it yet
+			return nil
 		}
 	}
 	db, err := a.openDB(ctx, true, false)
@@ -124,16 +126,9 @@ func (a *App) refuseSetUp(ctx context.Context, cfg config.Config) error {
 		return err
 	}
 	if current, _, err := db.SchemaCurrent(ctx); err != nil || current == 0 {
-		return err // no schema yet: nobody in it
-	}
-	n, err := db.CountEmployees(ctx)
-	if err != nil {
 		return err
 	}
-	if n > 0 {
-		return crm.Errorf(crm.CodeConflict, "the CRM is already set up (an employee exists); log in with `epicevents login`")
-	}
-	return nil
+	return storeService(db).CheckBootstrap(ctx)
 }
 
 func (a *App) migrateCmd() *cobra.Command {

@@ -73,7 +73,14 @@ func newService(ctx context.Context, store crm.Store, cfg config.Config, notifie
 			AccountThrottleMax: cfg.AccountThrottle.Max, AccountThrottleWindow: cfg.AccountThrottle.Window,
 			IPThrottleMax: cfg.IPThrottle.Max, IPThrottleWindow: cfg.IPThrottle.Window,
 			PurgeAtLogin: !serving,
-			Location: cfg.Location,
+			Location:     cfg.Location,
 		},
 	}), nil
+}
+
+// storeService builds a service over store alone, for the checks that only
+// read it (CheckBootstrap) before init has asked anything: unlike
+// newService, it neither generates nor stores a signing key.
+func storeService(store crm.Store) *crm.Service {
+	return crm.NewService(crm.Deps{Store: store})
 }

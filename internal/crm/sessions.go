@@ -374,6 +374,27 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string) (Tok
 	return tokens, err
 }
 
+// CheckBootstrap refuses, changing nothing, what Bootstrap would refuse
+// whatever it is given: a database where an employee exists. init asks it
+// before it asks for anything; it reads only the store, so a service built
+// over the store alone (no keys yet) can answer it.
+func (s *Service) CheckBootstrap(ctx context.Context) error {
+	return checkBootstrap(ctx, s.store)
+}
+
+// checkBootstrap is the rule of Bootstrap: the first employee is created
+// once, while the database holds none.
+func checkBootstrap(ctx context.Context, q Queries) error {
+	n, err := q.CountEmployees(ctx)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		return Errorf(CodeConflict, "the CRM is already set up (an employee exists); log in with `epicevents login`")
+	}
+	return nil
+}
+
 // Bootstrap creates the first employee, always MANAGEMENT, on a database that
 // has none. It needs no session: it is how the first session becomes possible.
 func (s *Service) Bootstrap(ctx context.Context, in NewEmployee) (Employee, error) {
@@ -389,12 +410,9 @@ func (s *Service) Bootstrap(ctx context.Context, in NewEmployee) (Employee, erro
 	now := s.now()
 	var emp Employee
 	err = s.store.InTx(ctx, func(q Queries) error {
-		n, err := q.CountEmployees(ctx)
-		if err != nil {
+		// Inside the transaction: of two racing inits, one creates.
+		if err := checkBootstrap(ctx, q); err != nil {
 			return err
-		}
-		if n > 0 {
-			return Errorf(CodeConflict, "the CRM is already set up (an employee exists); log in with `epicevents login`")
 		}
 		emp, err = q.CreateEmployee(ctx, Employee{FirstName: in.FirstName, LastName: in.LastName,
 			Email: in.Email, Role: RoleManagement, Active: true, CreatedAt: now, UpdatedAt: now}, hash)
