@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/epicevents/epicevents/internal/crm"
+	"github.com/epicevents/epicevents/internal/termsafe"
 )
 
 // completionTimeout bounds what completing an employee may take: a shell
@@ -113,7 +114,10 @@ func (a *App) employeeValues(filter func(ctx context.Context, api crm.API, args 
 		var out []cobra.Completion
 		_, err = api.ListEmployees(sctx, f, func(e crm.Employee) error {
 			if v := id(e.ID); e.ID != exclude && strings.HasPrefix(v, toComplete) {
-				out = append(out, cobra.CompletionWithDesc(v, e.Name()))
+				// The name comes from the server, and the shell shows it
+				// on the terminal: made inert, and kept to one line and
+				// one description (a line or a tab would add completions).
+				out = append(out, cobra.CompletionWithDesc(v, termsafe.Line(e.Name())))
 			}
 			return nil
 		})

@@ -162,3 +162,49 @@ func TestHostileServerJSONIsExact(t *testing.T) {
 		t.Errorf("first_name = %q, %v; want %q", c.FirstName, err, "Kevin"+evil)
 	}
 }
+
+// The employees that shell completion offers come from the server too: their
+// names, the descriptions of the completions, go through the same cleaning
+// before the shell shows them, and cannot add a completion of their own (a
+// line) or a description of their own (a tab).
+func TestHostileServerCompletion(t *testing.T) {
+	answer := func(w http.ResponseWriter, v any) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(v)
+	}
+	person := func(id int, first, last, role string) map[string]any {
+		return map[string]any{"id": id, "first_name": first, "last_name": last, "email": "x@x.example", "role": role,
+			"active": true, "created_at": "2025-01-01T00:00:00Z", "updated_at": "2025-01-01T00:00:00Z", "deactivated_at": nil}
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /api/v1/auth/login", func(w http.ResponseWriter, _ *http.Request) {
+		answer(w, map[string]any{"access_token": "a", "refresh_token": "r", "token_type": "Bearer", "expires_in": 900})
+	})
+	mux.HandleFunc("GET /api/v1/me", func(w http.ResponseWriter, _ *http.Request) {
+		answer(w, person(1, "Ada", "Lovelace", "MANAGEMENT"))
+	})
+	mux.HandleFunc("GET /api/v1/employees", func(w http.ResponseWriter, _ *http.Request) {
+		answer(w, map[string]any{"items": []any{person(2, "Bill"+evil, "Boquet\n99\tFake Person\r\n:0", "SALES")}, "next": nil})
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	vars := map[string]string{"EPICEVENTS_HOME": privateHome(t), "EPICEVENTS_KEYRING": "off"}
+	if code, _, stderr := remoteRun(t, vars, "a long enough password\n", "login", "--server", srv.URL, "--email", "ada@x.example", "--password-stdin"); code != 0 {
+		t.Fatalf("login: exit %d: %s", code, stderr)
+	}
+
+	code, stdout, stderr := remoteRun(t, vars, "", "__complete", "clients", "list", "--sales-contact", "")
+	if code != 0 {
+		t.Fatalf("__complete: exit %d: %s", code, stderr)
+	}
+	terminalSafe(t, "completion stdout", stdout)
+	terminalSafe(t, "completion stderr", stderr)
+	lines := strings.Split(strings.TrimRight(stdout, "\n"), "\n")
+	if len(lines) != 2 || lines[1] != ":4" {
+		t.Fatalf("want one completion and the directive, got %q", stdout)
+	}
+	value, desc, _ := strings.Cut(lines[0], "\t")
+	if value != "2" || strings.Contains(desc, "\t") || !strings.HasPrefix(desc, "Bill") || !strings.Contains(desc, "Fake Person") {
+		t.Errorf("completion %q: want employee 2, its whole name on one line as the only description", lines[0])
+	}
+}
