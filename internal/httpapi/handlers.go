@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"sync"
 
@@ -216,12 +217,18 @@ func serveRemove(fn func(context.Context, int64) error) apiHandler {
 	return serveAction(func(ctx context.Context, id int64) (noContent, error) { return noContent{}, fn(ctx, id) })
 }
 
-// list answers a list: the filter f (already read from q), then the page as
-// {"items": [...], "next": ...}. A page is at most MaxLimit rows, so it is
-// gathered before answering: an error halfway still gets a proper problem.
-func serveList[F, T any](w http.ResponseWriter, r *http.Request, q *listQuery, f F,
+// serveList answers a list: its filter, read from the query by the list's
+// codec, then the page as {"items": [...], "next": ...}. A page is at most
+// MaxLimit rows, so it is gathered before answering: an error halfway still
+// gets a proper problem.
+func serveList[F, T any](w http.ResponseWriter, r *http.Request, codec filterCodec[F],
 	fn func(context.Context, F, crm.Emit[T]) (string, error)) error {
-	if err := q.err(); err != nil {
+	values, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return errMalformedQuery
+	}
+	f, err := codec.decode(values)
+	if err != nil {
 		return err
 	}
 	items := make([]T, 0, DefaultLimit)
