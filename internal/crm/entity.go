@@ -3,14 +3,16 @@ package crm
 import (
 	"reflect"
 	"slices"
+	"strings"
 )
 
 // Entity describes one kind of record that employees read and change through
 // the API, the CLI and the web UI: employees, clients, contracts, events. It
-// is the one place that says what differs between them beyond their fields
-// and queries; nothing else lists the entities. Each record type returns its
-// descriptor (Record), Entities holds them all, and TestEntities checks that
-// every descriptor is complete and that every record the API answers has one.
+// and the record's struct are the one place that says what differs between
+// the entities beyond their queries; nothing else lists them. Each record
+// type returns its descriptor (Record), Entities holds them all, and
+// TestEntities checks that every descriptor is complete and that every
+// record the API answers has one.
 type Entity struct {
 	// Name is the singular noun: the entity of the audit trail ("client"),
 	// the first word of its actions ("client.update") and the word of
@@ -19,11 +21,12 @@ type Entity struct {
 	// Plural is the collection: the API's route (/api/v1/clients) and the
 	// CLI's command group (epicevents clients).
 	Plural string
-	// NotAudited holds the JSON names of the fields copied from another
-	// record when this one is read, for reading only (its sales contact's
-	// name, its client's email): they change with that record, not with
-	// this one, so the audit trail leaves them out of this one's changes, as
-	// it leaves out updated_at, which changes with every write.
+	// NotAudited holds the JSON names of the fields tagged audit:"-" in the
+	// record's struct: those copied from another record when this one is
+	// read, for reading only (its sales contact's name, its client's email).
+	// They change with that record, not with this one, so the audit trail
+	// leaves them out of this one's changes, as it leaves out updated_at,
+	// which changes with every write.
 	NotAudited []string
 	// Type is the Go type of the records.
 	Type reflect.Type
@@ -43,18 +46,24 @@ type Record interface {
 	RecordVersion() int64
 }
 
-// describe makes the descriptor of the record type T. notAudited are JSON
-// names of T (see Entity.NotAudited).
-func describe[T Record](name, plural string, notAudited ...string) *Entity {
-	return &Entity{Name: name, Plural: plural, NotAudited: notAudited, Type: reflect.TypeFor[T]()}
+// describe makes the descriptor of the record type T, a flat struct.
+func describe[T Record](name, plural string) *Entity {
+	e := &Entity{Name: name, Plural: plural, Type: reflect.TypeFor[T]()}
+	for i := range e.Type.NumField() {
+		f := e.Type.Field(i)
+		if f.Tag.Get("audit") == "-" {
+			json, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			e.NotAudited = append(e.NotAudited, json)
+		}
+	}
+	return e
 }
 
 var (
 	employeeEntity = describe[Employee]("employee", "employees")
-	clientEntity   = describe[Client]("client", "clients", "sales_contact_name")
-	contractEntity = describe[Contract]("contract", "contracts", "client_name", "sales_contact_name")
-	eventEntity    = describe[Event]("event", "events",
-		"client_name", "client_email", "client_phone", "support_contact_name")
+	clientEntity   = describe[Client]("client", "clients")
+	contractEntity = describe[Contract]("contract", "contracts")
+	eventEntity    = describe[Event]("event", "events")
 )
 
 // Entities lists every entity, in the order the audit trail lists them. A

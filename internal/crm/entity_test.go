@@ -60,6 +60,11 @@ func TestEntities(t *testing.T) {
 				t.Errorf("%s: NotAudited names %q, which is not a JSON field of %v", e.Name, name, e.Type)
 			}
 		}
+		for i := range e.Type.NumField() {
+			if f := e.Type.Field(i); f.Anonymous || (f.Tag.Get("audit") != "" && f.Tag.Get("audit") != "-") {
+				t.Errorf("%s: the field %s: a record is a flat struct whose only audit tag is audit:\"-\"", e.Name, f.Name)
+			}
+		}
 	}
 	if want := append(entityNames(), "session", "demo"); !slices.Equal(AuditEntities, want) {
 		t.Errorf("AuditEntities = %v, want %v", AuditEntities, want)
