@@ -42,7 +42,7 @@ type Record interface {
 	// RecordID is the record's id.
 	RecordID() int64
 	// RecordVersion counts the changes to the row; the API shows it as the
-	// ETag.
+	// ETag. A record that never changes (a ledger's entry) is at version 1.
 	RecordVersion() int64
 }
 

@@ -36,18 +36,24 @@ func TestEntities(t *testing.T) {
 		if rec.Entity() != e {
 			t.Errorf("%v.Entity() is %s, not %s", e.Type, rec.Entity().Name, e.Name)
 		}
-		// RecordID and RecordVersion read the ID and Version fields.
+		// RecordID and RecordVersion read the ID and Version fields; a
+		// record without a Version field never changes (an append-only
+		// ledger) and is at version 1.
 		id, version := rv.FieldByName("ID"), rv.FieldByName("Version")
-		if !id.IsValid() || !version.IsValid() {
-			t.Errorf("%s: %v needs the fields ID and Version", e.Name, e.Type)
+		if !id.IsValid() {
+			t.Errorf("%s: %v needs the field ID", e.Name, e.Type)
 			continue
 		}
 		id.SetInt(7)
-		version.SetInt(3)
+		wantVersion := int64(1)
+		if version.IsValid() {
+			version.SetInt(3)
+			wantVersion = 3
+		}
 		rec = rv.Interface().(Record)
-		if rec.RecordID() != 7 || rec.RecordVersion() != 3 {
-			t.Errorf("%s: RecordID, RecordVersion = %d, %d; want the ID and Version fields 7, 3",
-				e.Name, rec.RecordID(), rec.RecordVersion())
+		if rec.RecordID() != 7 || rec.RecordVersion() != wantVersion {
+			t.Errorf("%s: RecordID, RecordVersion = %d, %d; want %d, %d (the ID and Version fields)",
+				e.Name, rec.RecordID(), rec.RecordVersion(), 7, wantVersion)
 		}
 		json := fields(rv.Interface())
 		for _, name := range []string{"id", "updated_at"} {
