@@ -106,7 +106,7 @@ func (s *Service) UpdateClient(ctx context.Context, id int64, p ClientPatch) (Cl
 	}
 	var after Client
 	err = s.store.InTx(ctx, func(q Queries) error {
-		before, err := fresh(ctx, "client", id, q.GetClient)
+		before, err := fresh(ctx, id, q.GetClient)
 		if err != nil {
 			return err
 		}
@@ -130,7 +130,7 @@ func (s *Service) ReassignClient(ctx context.Context, id, salesContactID int64) 
 	}
 	var after Client
 	err = s.store.InTx(ctx, func(q Queries) error {
-		before, err := fresh(ctx, "client", id, q.GetClient)
+		before, err := fresh(ctx, id, q.GetClient)
 		if err != nil {
 			return err
 		}

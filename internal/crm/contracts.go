@@ -91,7 +91,7 @@ func (s *Service) UpdateContract(ctx context.Context, id int64, p ContractPatch)
 	}
 	var after Contract
 	err = s.store.InTx(ctx, func(q Queries) error {
-		before, err := fresh(ctx, "contract", id, q.GetContract)
+		before, err := fresh(ctx, id, q.GetContract)
 		if err != nil {
 			return err
 		}
@@ -134,7 +134,7 @@ func (s *Service) SignContract(ctx context.Context, id int64) (Contract, error) 
 	}
 	var after Contract
 	err = s.store.InTx(ctx, func(q Queries) error {
-		before, err := fresh(ctx, "contract", id, q.GetContract)
+		before, err := fresh(ctx, id, q.GetContract)
 		if err != nil {
 			return err
 		}
@@ -165,7 +165,7 @@ func (s *Service) ReassignContract(ctx context.Context, id, salesContactID int64
 	}
 	var after Contract
 	err = s.store.InTx(ctx, func(q Queries) error {
-		before, err := fresh(ctx, "contract", id, q.GetContract)
+		before, err := fresh(ctx, id, q.GetContract)
 		if err != nil {
 			return err
 		}

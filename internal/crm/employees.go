@@ -7,11 +7,6 @@ import (
 	"time"
 )
 
-// AuditEntities are the kinds of entity the audit trail speaks of. Logins,
-// failed logins and logouts are about an employee; the reuse of a refresh
-// token is about a session; `epicevents demo` records its load under demo.
-var AuditEntities = []string{"employee", "client", "contract", "event", "session", "demo"}
-
 func (s *Service) validateNewEmployee(in NewEmployee) (NewEmployee, error) {
 	in, err := normalizeNewEmployee(in)
 	if err != nil {
@@ -163,7 +158,7 @@ func (s *Service) UpdateEmployee(ctx context.Context, id int64, p EmployeePatch)
 	now := s.now()
 	var after Employee
 	err = s.store.InTx(ctx, func(q Queries) error {
-		before, err := fresh(ctx, "employee", id, q.GetEmployee)
+		before, err := fresh(ctx, id, q.GetEmployee)
 		if err != nil {
 			return err
 		}
@@ -260,7 +255,7 @@ func (s *Service) SetPassword(ctx context.Context, id int64, password string) er
 	}
 	now := s.now()
 	return s.store.InTx(ctx, func(q Queries) error {
-		if _, err := fresh(ctx, "employee", id, q.GetEmployee); err != nil {
+		if _, err := fresh(ctx, id, q.GetEmployee); err != nil {
 			return err
 		}
 		if err := q.SetPassword(ctx, id, hash, true, now); err != nil {
@@ -288,7 +283,7 @@ func (s *Service) Deactivate(ctx context.Context, id int64, reassignTo *int64) (
 	now := s.now()
 	var after Employee
 	err = s.store.InTx(ctx, func(q Queries) error {
-		before, err := fresh(ctx, "employee", id, q.GetEmployee)
+		before, err := fresh(ctx, id, q.GetEmployee)
 		if err != nil {
 			return err
 		}
@@ -366,7 +361,7 @@ func (s *Service) Reactivate(ctx context.Context, id int64) (Employee, error) {
 	now := s.now()
 	var after Employee
 	err = s.store.InTx(ctx, func(q Queries) error {
-		before, err := fresh(ctx, "employee", id, q.GetEmployee)
+		before, err := fresh(ctx, id, q.GetEmployee)
 		if err != nil {
 			return err
 		}
@@ -396,7 +391,7 @@ func (s *Service) DeleteEmployee(ctx context.Context, id int64) error {
 	}
 	now := s.now()
 	return s.store.InTx(ctx, func(q Queries) error {
-		before, err := fresh(ctx, "employee", id, q.GetEmployee)
+		before, err := fresh(ctx, id, q.GetEmployee)
 		if err != nil {
 			return err
 		}

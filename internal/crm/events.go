@@ -161,7 +161,7 @@ func (s *Service) UpdateEvent(ctx context.Context, id int64, p EventPatch) (Even
 	}
 	var after Event
 	err = s.store.InTx(ctx, func(q Queries) error {
-		before, err := fresh(ctx, "event", id, q.GetEvent)
+		before, err := fresh(ctx, id, q.GetEvent)
 		if err != nil {
 			return err
 		}
@@ -235,7 +235,7 @@ func (s *Service) setSupport(ctx context.Context, id int64, supportID *int64, ac
 	}
 	var after Event
 	err = s.store.InTx(ctx, func(q Queries) error {
-		before, err := fresh(ctx, "event", id, q.GetEvent)
+		before, err := fresh(ctx, id, q.GetEvent)
 		if err != nil {
 			return err
 		}

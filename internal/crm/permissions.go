@@ -28,27 +28,34 @@ var Actions = []Action{
 	ActUpdateEvent, ActAssignSupport, ActReadAudit, ActChangePassword,
 }
 
-// rule is one cell of the matrix: who may act, and whether SALES or SUPPORT
-// must own the object.
+// rule is one row of the matrix: who may act, whether SALES or SUPPORT must
+// own the object, and the refusal: what was refused and who may do it, in
+// the words of the matrix. TestPermissionMatrix requires a refusal of every
+// action that some role is refused.
 type rule struct {
 	management, sales, support bool
 	ownerOnly                  bool // for the non-management roles allowed
+	refusal                    string
 }
 
 var matrix = map[Action]rule{
-	ActRead:             {management: true, sales: true, support: true},
-	ActManageEmployees:  {management: true},
-	ActCreateClient:     {sales: true},
-	ActUpdateClient:     {management: true, sales: true, ownerOnly: true},
-	ActReassignClient:   {management: true},
-	ActCreateContract:   {management: true},
-	ActUpdateContract:   {management: true, sales: true, ownerOnly: true},
-	ActReassignContract: {management: true},
-	ActCreateEvent:      {sales: true, ownerOnly: true},
-	ActUpdateEvent:      {management: true, support: true, ownerOnly: true},
-	ActAssignSupport:    {management: true},
-	ActReadAudit:        {management: true},
-	ActChangePassword:   {management: true, sales: true, support: true},
+	ActRead:            {management: true, sales: true, support: true},
+	ActManageEmployees: {management: true, refusal: "manage employees: only MANAGEMENT may"},
+	ActCreateClient:    {sales: true, refusal: "create clients: only SALES may"},
+	ActUpdateClient: {management: true, sales: true, ownerOnly: true,
+		refusal: "update this client: only MANAGEMENT and the client's sales contact may"},
+	ActReassignClient: {management: true, refusal: "reassign clients: only MANAGEMENT may"},
+	ActCreateContract: {management: true, refusal: "create contracts: only MANAGEMENT may"},
+	ActUpdateContract: {management: true, sales: true, ownerOnly: true,
+		refusal: "change this contract: only MANAGEMENT and the contract's sales contact may"},
+	ActReassignContract: {management: true, refusal: "reassign contracts: only MANAGEMENT may"},
+	ActCreateEvent: {sales: true, ownerOnly: true,
+		refusal: "create an event on this contract: only its sales contact may"},
+	ActUpdateEvent: {management: true, support: true, ownerOnly: true,
+		refusal: "update this event: only MANAGEMENT and the SUPPORT employee assigned to it may"},
+	ActAssignSupport:  {management: true, refusal: "assign support: only MANAGEMENT may"},
+	ActReadAudit:      {management: true, refusal: "read the audit log: only MANAGEMENT may"},
+	ActChangePassword: {management: true, sales: true, support: true},
 }
 
 // Allowed reports whether an employee of role may perform a on an object that
@@ -81,4 +88,13 @@ func MayEver(role Role, a Action) error {
 		return nil
 	}
 	return forbidden(role, a)
+}
+
+// forbidden is the refusal of a to an employee of role r.
+func forbidden(r Role, a Action) *Error {
+	what := matrix[a].refusal
+	if what == "" {
+		what = string(a) // an action no role is ever refused, asked by a role that is not one
+	}
+	return Errorf(CodeForbidden, "permission denied: as %s you cannot %s", r, what)
 }

@@ -40,6 +40,12 @@ func TestPermissionMatrix(t *testing.T) {
 					t.Errorf("Allowed(%s, %s, owner=%v) = %v, want %v", r, a, owner, got, exp)
 				}
 			}
+			// Every refusal says, in words, what was refused and who may
+			// do it: an action that some role is refused needs its text.
+			if !c.other && matrix[a].refusal == "" {
+				t.Errorf("%s is refused to %s but has no refusal text: it would read %q",
+					a, r, forbidden(r, a).Message)
+			}
 			// MayEver refuses exactly what the role may not do even as owner,
 			// with the service's own refusal.
 			err := MayEver(r, a)

@@ -187,22 +187,14 @@ func checkVersion(ctx context.Context, entity string, id, current int64) error {
 	return nil
 }
 
-// versioned is a row that the API lets a client change under If-Match.
-type versioned interface{ rowVersion() int64 }
-
-func (e Employee) rowVersion() int64 { return e.Version }
-func (c Client) rowVersion() int64   { return c.Version }
-func (c Contract) rowVersion() int64 { return c.Version }
-func (e Event) rowVersion() int64    { return e.Version }
-
 // fresh reads, inside a change's transaction, the row about to change, and
 // refuses it when the caller's If-Match names another version.
-func fresh[T versioned](ctx context.Context, entity string, id int64, get func(context.Context, int64) (T, error)) (T, error) {
+func fresh[T Record](ctx context.Context, id int64, get func(context.Context, int64) (T, error)) (T, error) {
 	row, err := get(ctx, id)
 	if err != nil {
 		return row, err
 	}
-	return row, checkVersion(ctx, entity, id, row.rowVersion())
+	return row, checkVersion(ctx, row.Entity().Name, id, row.RecordVersion())
 }
 
 func clientAddr(ctx context.Context) *string {
@@ -255,30 +247,6 @@ func check(actor Actor, a Action, owner bool) error {
 	return forbidden(actor.Role, a)
 }
 
-// actionText says what was refused and who may do it, in the words of the
-// permission matrix.
-var actionText = map[Action]string{
-	ActManageEmployees:  "manage employees: only MANAGEMENT may",
-	ActCreateClient:     "create clients: only SALES may",
-	ActUpdateClient:     "update this client: only MANAGEMENT and the client's sales contact may",
-	ActReassignClient:   "reassign clients: only MANAGEMENT may",
-	ActCreateContract:   "create contracts: only MANAGEMENT may",
-	ActUpdateContract:   "change this contract: only MANAGEMENT and the contract's sales contact may",
-	ActReassignContract: "reassign contracts: only MANAGEMENT may",
-	ActCreateEvent:      "create an event on this contract: only its sales contact may",
-	ActUpdateEvent:      "update this event: only MANAGEMENT and the SUPPORT employee assigned to it may",
-	ActAssignSupport:    "assign support: only MANAGEMENT may",
-	ActReadAudit:        "read the audit log: only MANAGEMENT may",
-}
-
-func forbidden(r Role, a Action) *Error {
-	what := actionText[a]
-	if what == "" {
-		what = string(a)
-	}
-	return Errorf(CodeForbidden, "permission denied: as %s you cannot %s", r, what)
-}
-
 // audit writes one audit entry with q, in the caller's transaction.
 func (s *Service) audit(ctx context.Context, q Queries, actor *Actor, action, entity string, id int64, changes map[string]Change) error {
 	// The database sets the entry's id and time.
@@ -301,23 +269,21 @@ func (s *Service) notify(ctx context.Context, action string, actor Actor, id int
 	}
 }
 
-// ignoredInDiff are fields that change with every write or are derived from
-// another field, so they would only add noise to the audit trail.
-var ignoredInDiff = map[string]bool{"updated_at": true, "sales_contact_name": true,
-	"support_contact_name": true, "client_name": true, "client_email": true, "client_phone": true}
-
-// diff returns the fields of two JSON-shaped values that differ, as
-// before → after. A nil before (creation) or after (deletion) reports every field.
-func diff(before, after any) map[string]Change {
+// diff returns the fields of two records that differ, as before → after. A
+// nil before (creation) or after (deletion) reports every field. The fields
+// the record's Entity does not audit are left out.
+func diff[T Record](before, after *T) map[string]Change {
+	var zero T
+	e := zero.Entity()
 	b, a := fields(before), fields(after)
 	out := map[string]Change{}
 	for k := range maps.Keys(a) {
-		if !ignoredInDiff[k] && !reflect.DeepEqual(a[k], b[k]) {
+		if e.audited(k) && !reflect.DeepEqual(a[k], b[k]) {
 			out[k] = Change{b[k], a[k]}
 		}
 	}
 	for k := range maps.Keys(b) {
-		if _, ok := a[k]; !ok && !ignoredInDiff[k] && b[k] != nil {
+		if _, ok := a[k]; !ok && e.audited(k) && b[k] != nil {
 			out[k] = Change{b[k], nil}
 		}
 	}

@@ -46,6 +46,10 @@ type Employee struct {
 func (e Employee) Name() string { return e.FirstName + " " + e.LastName }
 
 // Client is a person at a client company, owned by a SALES employee.
+//
+// A field tagged audit:"-" is copied from another record when this one is
+// read, for reading only: it changes with that record, not with this one, so
+// the audit trail leaves it out of this one's changes (see Entity).
 type Client struct {
 	ID               int64     `json:"id"`
 	FirstName        string    `json:"first_name"`
@@ -54,7 +58,7 @@ type Client struct {
 	Phone            *string   `json:"phone"`
 	CompanyName      *string   `json:"company_name"`
 	SalesContactID   int64     `json:"sales_contact_id"`
-	SalesContactName string    `json:"sales_contact_name"`
+	SalesContactName string    `json:"sales_contact_name" audit:"-"`
 	CreatedAt        time.Time `json:"created_at"`
 	UpdatedAt        time.Time `json:"updated_at"`
 	// Version counts the changes to the row; the API shows it as the ETag.
@@ -62,12 +66,13 @@ type Client struct {
 }
 
 // Contract is a client's contract; its sales contact follows the client's.
+// Fields tagged audit:"-" are copied from other records (see Client).
 type Contract struct {
 	ID               int64      `json:"id"`
 	ClientID         int64      `json:"client_id"`
-	ClientName       string     `json:"client_name"`
+	ClientName       string     `json:"client_name" audit:"-"`
 	SalesContactID   int64      `json:"sales_contact_id"`
-	SalesContactName string     `json:"sales_contact_name"`
+	SalesContactName string     `json:"sales_contact_name" audit:"-"`
 	TotalAmount      Cents      `json:"total_amount"`
 	AmountDue        Cents      `json:"amount_due"`
 	Signed           bool       `json:"signed"`
@@ -78,19 +83,20 @@ type Contract struct {
 	Version int64 `json:"-"`
 }
 
-// Event is an event organised under a signed contract.
+// Event is an event organised under a signed contract. Fields tagged
+// audit:"-" are copied from other records (see Client).
 type Event struct {
 	ID                 int64     `json:"id"`
 	Name               string    `json:"name"`
 	ContractID         int64     `json:"contract_id"`
 	ClientID           int64     `json:"client_id"`
-	ClientName         string    `json:"client_name"`
-	ClientEmail        string    `json:"client_email"`
-	ClientPhone        *string   `json:"client_phone"`
+	ClientName         string    `json:"client_name" audit:"-"`
+	ClientEmail        string    `json:"client_email" audit:"-"`
+	ClientPhone        *string   `json:"client_phone" audit:"-"`
 	Start              time.Time `json:"start"`
 	End                time.Time `json:"end"`
 	SupportContactID   *int64    `json:"support_contact_id"`
-	SupportContactName *string   `json:"support_contact_name"`
+	SupportContactName *string   `json:"support_contact_name" audit:"-"`
 	Location           string    `json:"location"`
 	Attendees          int       `json:"attendees"`
 	Notes              *string   `json:"notes"`

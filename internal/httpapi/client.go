@@ -448,15 +448,11 @@ func (c *Client) GetEmployee(ctx context.Context, id int64) (crm.Employee, error
 
 // ListEmployees streams employees to emit.
 func (c *Client) ListEmployees(ctx context.Context, f crm.EmployeeFilter, emit crm.Emit[crm.Employee]) (string, error) {
-	q := url.Values{}
 	if f.Role != nil {
-		q.Set(QRole, string(canonicalRole(*f.Role)))
+		r := canonicalRole(*f.Role)
+		f.Role = &r
 	}
-	setBool(q, QAll, f.All)
-	if f.Email != "" {
-		q.Set(QEmail, f.Email)
-	}
-	return list(ctx, c, "/employees", q, f.Page, emit)
+	return list(ctx, c, employeeFilters, f, emit)
 }
 
 // CreateEmployee creates an employee.
@@ -516,16 +512,7 @@ func (c *Client) GetClient(ctx context.Context, id int64) (crm.Client, error) {
 
 // ListClients streams clients to emit.
 func (c *Client) ListClients(ctx context.Context, f crm.ClientFilter, emit crm.Emit[crm.Client]) (string, error) {
-	q := url.Values{}
-	setBool(q, QMine, f.Mine)
-	setID(q, QSalesContactID, f.SalesContactID)
-	if f.Search != "" {
-		q.Set(QSearch, f.Search)
-	}
-	if f.Email != "" {
-		q.Set(QEmail, f.Email)
-	}
-	return list(ctx, c, "/clients", q, f.Page, emit)
+	return list(ctx, c, clientFilters, f, emit)
 }
 
 // CreateClient creates a client.
@@ -551,13 +538,7 @@ func (c *Client) GetContract(ctx context.Context, id int64) (crm.Contract, error
 
 // ListContracts streams contracts to emit.
 func (c *Client) ListContracts(ctx context.Context, f crm.ContractFilter, emit crm.Emit[crm.Contract]) (string, error) {
-	q := url.Values{}
-	setBool(q, QUnsigned, f.Unsigned)
-	setBool(q, QUnpaid, f.Unpaid)
-	setBool(q, QMine, f.Mine)
-	setID(q, QSalesContactID, f.SalesContactID)
-	setID(q, QClientID, f.ClientID)
-	return list(ctx, c, "/contracts", q, f.Page, emit)
+	return list(ctx, c, contractFilters, f, emit)
 }
 
 // CreateContract creates a contract.
@@ -588,16 +569,7 @@ func (c *Client) GetEvent(ctx context.Context, id int64) (crm.Event, error) {
 
 // ListEvents streams events to emit.
 func (c *Client) ListEvents(ctx context.Context, f crm.EventFilter, emit crm.Emit[crm.Event]) (string, error) {
-	q := url.Values{}
-	setBool(q, QWithoutSupport, f.WithoutSupport)
-	setBool(q, QMine, f.Mine)
-	setBool(q, QUpcoming, f.Upcoming)
-	setID(q, QSupportID, f.SupportContactID)
-	setID(q, QSalesContactID, f.SalesContactID)
-	setID(q, QContractID, f.ContractID)
-	setTime(q, QFrom, f.From)
-	setTime(q, QTo, f.To)
-	return list(ctx, c, "/events", q, f.Page, emit)
+	return list(ctx, c, eventFilters, f, emit)
 }
 
 // CreateEvent creates an event.
@@ -625,13 +597,7 @@ func (c *Client) UnassignSupport(ctx context.Context, id int64) (crm.Event, erro
 
 // ListAudit streams audit entries to emit.
 func (c *Client) ListAudit(ctx context.Context, f crm.AuditFilter, emit crm.Emit[crm.AuditEntry]) (string, error) {
-	q := url.Values{}
-	if f.Entity != "" {
-		q.Set(QEntity, f.Entity)
-	}
-	setID(q, QEntityID, f.EntityID)
-	setID(q, QActorID, f.ActorID)
-	return list(ctx, c, "/audit", q, f.Page, emit)
+	return list(ctx, c, auditFilters, f, emit)
 }
 
 // canonicalRole writes a role as the API documents it (upper case). The
@@ -645,24 +611,6 @@ func canonicalRole(r crm.Role) crm.Role {
 	return r
 }
 
-func setBool(q url.Values, name string, v bool) {
-	if v {
-		q.Set(name, "true")
-	}
-}
-
-func setID(q url.Values, name string, v *int64) {
-	if v != nil {
-		q.Set(name, strconv.FormatInt(*v, 10))
-	}
-}
-
-func setTime(q url.Values, name string, v *time.Time) {
-	if v != nil {
-		q.Set(name, v.UTC().Format(time.RFC3339Nano))
-	}
-}
-
 func utc(t *time.Time) *time.Time {
 	if t == nil {
 		return nil
@@ -671,23 +619,21 @@ func utc(t *time.Time) *time.Time {
 	return &u
 }
 
-// list follows the pages of a list, asking each for at most what is still
-// wanted (and at most MaxLimit), and emits every item as it is decoded, so
-// that no page, let alone the whole list, is held in memory. Like the
-// service, it returns a cursor when more rows exist beyond page.Limit.
-func list[T any](ctx context.Context, c *Client, path string, q url.Values, page crm.Page, emit crm.Emit[T]) (string, error) {
+// list follows the pages of the list of f, asking each for at most what is
+// still wanted (and at most MaxLimit), and emits every item as it is
+// decoded, so that no page, let alone the whole list, is held in memory.
+// Like the service, it returns a cursor when more rows exist beyond the
+// filter's page limit.
+func list[F, T any](ctx context.Context, c *Client, codec filterCodec[F], f F, emit crm.Emit[T]) (string, error) {
+	page, path := *codec.page(&f), codec.route
 	remaining, cursor := page.Limit, page.Cursor
 	for {
 		n := MaxLimit
 		if page.Limit > 0 {
 			n = min(remaining, MaxLimit)
 		}
-		q.Set(QLimit, strconv.Itoa(n))
-		if cursor != "" {
-			q.Set(QCursor, cursor)
-		} else {
-			q.Del(QCursor)
-		}
+		*codec.page(&f) = crm.Page{Limit: n, Cursor: cursor}
+		q := codec.encode(f)
 		got, next, err := listPage(ctx, c, request{method: http.MethodGet, path: path, query: q}, emit)
 		if err != nil {
 			return "", err

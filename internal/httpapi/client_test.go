@@ -361,12 +361,12 @@ type pager struct {
 }
 
 func (p *pager) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	limit, err := strconv.Atoi(r.URL.Query().Get(QLimit))
+	limit, err := strconv.Atoi(r.URL.Query().Get(qLimit))
 	if err != nil || limit < 1 || limit > MaxLimit {
 		problem(w, 400, Problem{Status: 400, Code: crm.CodeInvalid, Detail: "limit: must be 1 to 500"})
 		return
 	}
-	off, _ := strconv.Atoi(r.URL.Query().Get(QCursor))
+	off, _ := strconv.Atoi(r.URL.Query().Get(qCursor))
 	p.mu.Lock()
 	p.asked = append(p.asked, fmt.Sprintf("%d@%d", limit, off))
 	if p.log != nil {

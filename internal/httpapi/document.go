@@ -3,7 +3,6 @@ package httpapi
 import (
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"reflect"
 	"slices"
 	"strings"
@@ -270,6 +269,3 @@ func bind(pattern string, t reflect.Type) (inputRules, error) {
 	}
 	return rules, nil
 }
-
-// routeRules returns the rules of the request's route (empty outside one).
-func routeRules(r *http.Request) inputRules { return documentRules()[r.Pattern] }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"sync"
 
@@ -19,15 +20,15 @@ type apiHandler func(w http.ResponseWriter, r *http.Request) error
 // noContent is the result of an operation that answers no body (204).
 type noContent struct{}
 
-// writeResource writes v as JSON with status. A single resource carries its ETag;
-// noContent answers 204 without a body.
+// writeResource writes v as JSON with status. A record (crm.Record) carries
+// its ETag; noContent answers 204 without a body.
 func writeResource(w http.ResponseWriter, status int, v any) error {
 	if _, ok := v.(noContent); ok {
 		w.WriteHeader(http.StatusNoContent)
 		return nil
 	}
-	if m, ok := resourceOf(v); ok {
-		w.Header().Set("ETag", ETag(m.version))
+	if rec, ok := v.(crm.Record); ok {
+		w.Header().Set("ETag", ETag(rec.RecordVersion()))
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
@@ -112,28 +113,6 @@ func appendPage[T jsonAppender](b []byte, p Page[T]) ([]byte, error) {
 	return append(b, '}'), nil
 }
 
-// resource is what the transport needs of a resource: where it lives and its
-// version, for Location and ETag.
-type resource struct {
-	plural  string
-	id      int64
-	version int64
-}
-
-func resourceOf(v any) (resource, bool) {
-	switch v := v.(type) {
-	case crm.Employee:
-		return resource{"employees", v.ID, v.Version}, true
-	case crm.Client:
-		return resource{"clients", v.ID, v.Version}, true
-	case crm.Contract:
-		return resource{"contracts", v.ID, v.Version}, true
-	case crm.Event:
-		return resource{"events", v.ID, v.Version}, true
-	}
-	return resource{}, false
-}
-
 // pathID reads the {id} of the route: a positive integer, else 400.
 func pathID(r *http.Request) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
@@ -143,8 +122,9 @@ func pathID(r *http.Request) (int64, error) {
 	return id, nil
 }
 
-// one answers GET /<plural>/{id}.
-func serveOne[T any](get func(context.Context, int64) (T, error)) apiHandler {
+// serveOne answers GET /<plural>/{id} with the record, its ETag, and 412 when
+// If-Match names none of its versions.
+func serveOne[T crm.Record](get func(context.Context, int64) (T, error)) apiHandler {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		id, err := pathID(r)
 		if err != nil {
@@ -158,16 +138,29 @@ func serveOne[T any](get func(context.Context, int64) (T, error)) apiHandler {
 		if err != nil {
 			return err
 		}
-		if m, ok := resourceOf(v); ok && !cond.matches(m.version) {
-			return errPreconditionFailed(m.plural, m.id)
+		if !cond.matches(v.RecordVersion()) {
+			return errPreconditionFailed(v)
 		}
 		return writeResource(w, http.StatusOK, v)
 	}
 }
 
-// call answers a POST whose body is In: 200 with the result, or 201 with its
-// Location for a create.
+// serveCall answers a POST whose body is In with status and the result.
 func serveCall[In, T any](status int, fn func(context.Context, In) (T, error)) apiHandler {
+	return servePost(status, fn, nil)
+}
+
+// serveCreate answers POST /<plural>: 201 with the record, its Location (the
+// route of its entity) and its ETag.
+func serveCreate[In any, T crm.Record](fn func(context.Context, In) (T, error)) apiHandler {
+	return servePost(http.StatusCreated, fn, func(w http.ResponseWriter, v T) {
+		w.Header().Set("Location", Prefix+"/"+v.Entity().Plural+"/"+strconv.FormatInt(v.RecordID(), 10))
+	})
+}
+
+// servePost decodes In, calls fn and answers status with its result, after
+// letting headers (when not nil) set the headers of that result.
+func servePost[In, T any](status int, fn func(context.Context, In) (T, error), headers func(http.ResponseWriter, T)) apiHandler {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		var in In
 		if err := decodeBody(w, r, &in, bodyRequired); err != nil {
@@ -177,16 +170,11 @@ func serveCall[In, T any](status int, fn func(context.Context, In) (T, error)) a
 		if err != nil {
 			return err
 		}
-		if m, ok := resourceOf(v); ok && status == http.StatusCreated {
-			w.Header().Set("Location", Prefix+"/"+m.plural+"/"+strconv.FormatInt(m.id, 10))
+		if headers != nil {
+			headers(w, v)
 		}
 		return writeResource(w, status, v)
 	}
-}
-
-// create answers POST /<plural>: 201, Location and ETag.
-func serveCreate[In, T any](fn func(context.Context, In) (T, error)) apiHandler {
-	return serveCall(http.StatusCreated, fn)
 }
 
 // change answers a PATCH, DELETE or action on /<plural>/{id}: the body B
@@ -214,8 +202,8 @@ func serveChange[B, T any](rule bodyRule, fn func(ctx context.Context, id int64,
 	}
 }
 
-// patch answers PATCH /<plural>/{id} with the patch type P.
-func servePatch[P, T any](fn func(context.Context, int64, P) (T, error)) apiHandler {
+// servePatch answers PATCH /<plural>/{id} with the patch type P.
+func servePatch[P any, T crm.Record](fn func(context.Context, int64, P) (T, error)) apiHandler {
 	return serveChange(bodyRequired, fn)
 }
 
@@ -229,12 +217,18 @@ func serveRemove(fn func(context.Context, int64) error) apiHandler {
 	return serveAction(func(ctx context.Context, id int64) (noContent, error) { return noContent{}, fn(ctx, id) })
 }
 
-// list answers a list: the filter f (already read from q), then the page as
-// {"items": [...], "next": ...}. A page is at most MaxLimit rows, so it is
-// gathered before answering: an error halfway still gets a proper problem.
-func serveList[F, T any](w http.ResponseWriter, r *http.Request, q *listQuery, f F,
+// serveList answers a list: its filter, read from the query by the list's
+// codec, then the page as {"items": [...], "next": ...}. A page is at most
+// MaxLimit rows, so it is gathered before answering: an error halfway still
+// gets a proper problem.
+func serveList[F, T any](w http.ResponseWriter, r *http.Request, codec filterCodec[F],
 	fn func(context.Context, F, crm.Emit[T]) (string, error)) error {
-	if err := q.err(); err != nil {
+	values, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return errMalformedQuery
+	}
+	f, err := codec.decode(values)
+	if err != nil {
 		return err
 	}
 	items := make([]T, 0, DefaultLimit)

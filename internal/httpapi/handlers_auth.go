@@ -54,7 +54,7 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if !cond.matches(e.Version) {
-		return errPreconditionFailed("employees", e.ID)
+		return errPreconditionFailed(e)
 	}
 	return writeResource(w, http.StatusOK, e)
 }

@@ -238,13 +238,13 @@ func jsonFields(t reflect.Type) map[string]int {
 
 var fieldCache sync.Map // reflect.Type → map[string]int
 
-// readOnly is the set of field names the API answers but no request sets
-// (id, created_at, sales_contact_name, …), so that a client sending one back
-// is told it is read-only rather than unknown.
+// readOnly is the set of field names the API answers in a record of any
+// entity but no request sets (id, created_at, sales_contact_name, …), so that
+// a client sending one back is told it is read-only rather than unknown.
 var readOnly = sync.OnceValue(func() map[string]bool {
 	m := map[string]bool{}
-	for _, v := range []any{crm.Employee{}, crm.Client{}, crm.Contract{}, crm.Event{}} {
-		for name := range jsonFields(reflect.TypeOf(v)) {
+	for _, e := range crm.Entities {
+		for name := range jsonFields(e.Type) {
 			m[name] = true
 		}
 	}

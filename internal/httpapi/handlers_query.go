@@ -3,7 +3,6 @@ package httpapi
 import (
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -12,41 +11,18 @@ import (
 	"github.com/epicevents/epicevents/internal/crm"
 )
 
-// listQuery reads the query parameters of a list. It collects every problem,
-// so that one 400 names them all: unknown names (a typo would otherwise silently
-// widen the list), repeated names and values that do not parse.
+// listQuery reads the values of a list's query parameters (see
+// filterCodec.decode). It collects every problem, so that one 400 names them
+// all.
 type listQuery struct {
-	values    url.Values
-	errs      []crm.FieldError
-	malformed bool
+	values url.Values
+	errs   []crm.FieldError
 }
 
-// newQuery checks the parameter names of r against allowed (limit and cursor
-// are always allowed), and the length of each value against the route's
-// parameters in the OpenAPI document.
-func newQuery(r *http.Request, allowed ...string) *listQuery {
-	params := routeRules(r).query
-	values, err := url.ParseQuery(r.URL.RawQuery)
-	// URL.Query drops what it cannot decode (a stray %): a filter lost that
-	// way would widen the list without a word.
-	q := &listQuery{values: values, malformed: err != nil}
-	names := make([]string, 0, len(q.values))
-	for name := range q.values {
-		names = append(names, name)
-	}
-	slices.Sort(names) // a stable order of errors, for people and tests
-	for _, name := range names {
-		switch {
-		case name != QLimit && name != QCursor && !slices.Contains(allowed, name):
-			q.add(name, "is not a parameter of this list")
-		case len(q.values[name]) > 1:
-			q.add(name, "is given more than once")
-		case params[name].maxLength > 0 && utf8.RuneCountInString(q.values.Get(name)) > params[name].maxLength:
-			q.add(name, "must be at most "+strconv.Itoa(params[name].maxLength)+" characters")
-		}
-	}
-	return q
-}
+// errMalformedQuery answers a query string that does not decode: URL.Query
+// would drop what it cannot decode (a stray %), and a filter lost that way
+// would widen the list without a word.
+var errMalformedQuery = badRequest("", "the query string is malformed: escape reserved characters (% as %25, + as %2B)")
 
 func (q *listQuery) add(name, message string) {
 	q.errs = append(q.errs, crm.FieldError{Field: name, Message: message})
@@ -54,9 +30,6 @@ func (q *listQuery) add(name, message string) {
 
 // err is the 400 for every problem found, or nil.
 func (q *listQuery) err() error {
-	if q.malformed {
-		return badRequest("", "the query string is malformed: escape reserved characters (% as %25, + as %2B)")
-	}
 	if len(q.errs) == 0 {
 		return nil
 	}
@@ -128,17 +101,16 @@ func (q *listQuery) time(name string) *time.Time {
 	return &t
 }
 
-// page reads limit (1–MaxLimit, DefaultLimit when absent) and cursor. The
+// limit reads the page size: 1 to MaxLimit, DefaultLimit when absent. The
 // service reads every row for a limit of 0, which a request must never get.
-func (q *listQuery) page() crm.Page {
-	p := crm.Page{Limit: DefaultLimit, Cursor: q.values.Get(QCursor)}
-	if q.values.Has(QLimit) {
-		n, err := strconv.Atoi(q.values.Get(QLimit))
-		if err != nil || n < 1 || n > MaxLimit {
-			q.add(QLimit, "must be a whole number from 1 to "+strconv.Itoa(MaxLimit))
-		} else {
-			p.Limit = n
-		}
+func (q *listQuery) limit() int {
+	if !q.values.Has(qLimit) {
+		return DefaultLimit
 	}
-	return p
+	n, err := strconv.Atoi(q.values.Get(qLimit))
+	if err != nil || n < 1 || n > MaxLimit {
+		q.add(qLimit, "must be a whole number from 1 to "+strconv.Itoa(MaxLimit))
+		return DefaultLimit
+	}
+	return n
 }

@@ -7,44 +7,27 @@ import (
 	"github.com/epicevents/epicevents/internal/crm"
 )
 
-// The list handlers read their filters from the query (SPEC §4 in
-// snake_case); everything else about a list is the generic list.
+// The lists read their filters from the query with their codec
+// (filters.go); everything else about a list is the generic list.
 
 func (s *Server) listEmployees(w http.ResponseWriter, r *http.Request) error {
-	q := newQuery(r, QRole, QAll, QEmail)
-	f := crm.EmployeeFilter{All: q.bool(QAll), Email: q.email(QEmail), Page: q.page()}
-	if role := q.str(QRole); role != "" {
-		f.Role = (*crm.Role)(&role)
-	}
-	return serveList(w, r, q, f, s.svc.ListEmployees)
+	return serveList(w, r, employeeFilters, s.svc.ListEmployees)
 }
 
 func (s *Server) listClients(w http.ResponseWriter, r *http.Request) error {
-	q := newQuery(r, QMine, QSalesContactID, QSearch, QEmail)
-	f := crm.ClientFilter{Mine: q.bool(QMine), SalesContactID: q.id(QSalesContactID),
-		Search: q.str(QSearch), Email: q.email(QEmail), Page: q.page()}
-	return serveList(w, r, q, f, s.svc.ListClients)
+	return serveList(w, r, clientFilters, s.svc.ListClients)
 }
 
 func (s *Server) listContracts(w http.ResponseWriter, r *http.Request) error {
-	q := newQuery(r, QUnsigned, QUnpaid, QMine, QClientID, QSalesContactID)
-	f := crm.ContractFilter{Unsigned: q.bool(QUnsigned), Unpaid: q.bool(QUnpaid), Mine: q.bool(QMine),
-		ClientID: q.id(QClientID), SalesContactID: q.id(QSalesContactID), Page: q.page()}
-	return serveList(w, r, q, f, s.svc.ListContracts)
+	return serveList(w, r, contractFilters, s.svc.ListContracts)
 }
 
 func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) error {
-	q := newQuery(r, QWithoutSupport, QMine, QUpcoming, QContractID, QSupportID, QSalesContactID, QFrom, QTo)
-	f := crm.EventFilter{WithoutSupport: q.bool(QWithoutSupport), Mine: q.bool(QMine), Upcoming: q.bool(QUpcoming),
-		ContractID: q.id(QContractID), SupportContactID: q.id(QSupportID), SalesContactID: q.id(QSalesContactID),
-		From: q.time(QFrom), To: q.time(QTo), Page: q.page()}
-	return serveList(w, r, q, f, s.svc.ListEvents)
+	return serveList(w, r, eventFilters, s.svc.ListEvents)
 }
 
 func (s *Server) listAudit(w http.ResponseWriter, r *http.Request) error {
-	q := newQuery(r, QEntity, QEntityID, QActorID)
-	f := crm.AuditFilter{Entity: q.str(QEntity), EntityID: q.id(QEntityID), ActorID: q.id(QActorID), Page: q.page()}
-	return serveList(w, r, q, f, s.svc.ListAudit)
+	return serveList(w, r, auditFilters, s.svc.ListAudit)
 }
 
 // The actions whose body carries an argument adapt the wire request types to

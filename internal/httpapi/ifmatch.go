@@ -127,11 +127,9 @@ func (c ifMatch) onChange(ctx context.Context) context.Context {
 	return crm.WithIfMatch(ctx, c.versions...)
 }
 
-// errPreconditionFailed is the 412 of a read whose If-Match does not match.
-func errPreconditionFailed(plural string, id int64) error {
+// errPreconditionFailed is the 412 of a read of rec whose If-Match does not
+// match.
+func errPreconditionFailed(rec crm.Record) error {
 	return crm.Errorf(crm.CodeStale, "%s %d is at none of the versions that If-Match names (a weak tag never matches); read it without If-Match for its current ETag",
-		singular(plural), id)
+		rec.Entity().Name, rec.RecordID())
 }
-
-// singular names one resource of a route's plural ("clients" → "client").
-func singular(plural string) string { return strings.TrimSuffix(plural, "s") }

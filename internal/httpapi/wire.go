@@ -2,7 +2,8 @@
 // whose handlers call crm.Service, and the Client, which implements crm.API
 // against it so that the CLI behaves the same in local and remote mode.
 //
-// This file is the wire contract both sides share.
+// This file is the wire contract both sides share; the query parameters of
+// the lists are in filters.go.
 package httpapi
 
 import (
@@ -120,31 +121,6 @@ type (
 	SupportRequest struct {
 		SupportContactID int64 `json:"support_contact_id"`
 	}
-)
-
-// Query parameters of the lists, as the filters of SPEC §4 in snake_case.
-// Booleans are "true" or "false"; times are RFC 3339.
-const (
-	QLimit          = "limit"
-	QCursor         = "cursor"
-	QRole           = "role"             // employees
-	QAll            = "all"              // employees
-	QMine           = "mine"             // clients, contracts, events
-	QSalesContactID = "sales_contact_id" // clients, contracts, events
-	QSearch         = "search"           // clients
-	QEmail          = "email"            // employees, clients: exact, any case
-	QUpcoming       = "upcoming"         // events: start ≥ now
-	QUnsigned       = "unsigned"         // contracts
-	QUnpaid         = "unpaid"           // contracts
-	QClientID       = "client_id"        // contracts
-	QWithoutSupport = "without_support"  // events
-	QSupportID      = "support_contact_id"
-	QContractID     = "contract_id" // events
-	QFrom           = "from"        // events, on start
-	QTo             = "to"          // events, on start
-	QEntity         = "entity"      // audit
-	QEntityID       = "entity_id"   // audit
-	QActorID        = "actor_id"    // audit
 )
 
 // ETag is the entity tag of a row at a version.
