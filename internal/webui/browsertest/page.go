@@ -81,13 +81,13 @@ type Page struct {
 	problems []string // script errors, failed sub-resources
 	failed   []failedLoad
 	answers  map[network.RequestID]bool // requests whose answer is a page: documents, and htmx's
-	loads    int      // load events of the main frame
-	swaps    int      // htmx requests finished
-	status   int      // HTTP status of the last document or htmx answer
-	docURL   string   // URL of the last document
-	bytes    int64    // bytes received over the network, as sent (compressed)
-	dialogs  []string // messages of the dialogs the page opened
-	accept   bool     // how dialogs are answered
+	loads    int                        // load events of the main frame
+	swaps    int                        // htmx requests finished
+	status   int                        // HTTP status of the last document or htmx answer
+	docURL   string                     // URL of the last document
+	bytes    int64                      // bytes received over the network, as sent (compressed)
+	dialogs  []string                   // messages of the dialogs the page opened
+	accept   bool                       // how dialogs are answered
 	changed  chan struct{}
 }
 
