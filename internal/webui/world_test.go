@@ -513,6 +513,11 @@ func TestWorld(t *testing.T) {
 		if !w.clock.Now().Equal(worldNow) {
 			t.Errorf("the clock is at %v", w.clock.Now())
 		}
+		// The service's tunables are the test's to set.
+		strict := newWorld(t, w.engine, withConfig(crm.Config{ThrottleMax: 1}))
+		c := strict.newClient()
+		wantStatus(t, c.login("bill@epic.example", "not the password, not at all", ""), http.StatusUnauthorized)
+		wantStatus(t, c.login("bill@epic.example", testPassword, ""), http.StatusTooManyRequests)
 		// Every person logs in with testPassword, but Olga (deactivated).
 		for key := range w.people {
 			_, err := w.svc.LoginWeb(context.Background(), w.person(key).Email, testPassword)
