@@ -105,9 +105,26 @@ func (w *secWorld) liveSessions(id int64) int {
 	return n
 }
 
-// TestLoginRacingCredentialChange stops a login right after its password
-// check, changes the employee's credentials, then lets the login go on: it
-// must fail and leave no session behind, for each change that ends sessions.
+// logins are the two ways to open a session with a password: the API's
+// (tokens) and the web UI's (a cookie), which share one core.
+var logins = []struct {
+	name  string
+	login func(svc *crm.Service, ctx context.Context, email, password string) error
+}{
+	{"api", func(svc *crm.Service, ctx context.Context, email, password string) error {
+		_, err := svc.Login(ctx, email, password)
+		return err
+	}},
+	{"web", func(svc *crm.Service, ctx context.Context, email, password string) error {
+		_, err := svc.LoginWeb(ctx, email, password)
+		return err
+	}},
+}
+
+// TestLoginRacingCredentialChange stops a login (of the API, and of the web
+// UI) right after its password check, changes the employee's credentials,
+// then lets the login go on: it must fail and leave no session behind, for
+// each change that ends sessions.
 func TestLoginRacingCredentialChange(t *testing.T) {
 	const next = "a brand new passphrase for kate"
 	for _, c := range []struct {
@@ -132,62 +149,62 @@ func TestLoginRacingCredentialChange(t *testing.T) {
 			return err
 		}, 0},
 	} {
-		t.Run(c.name, func(t *testing.T) {
-			testdb.ForEach(t, func(t *testing.T, engine string) {
-				g := newGatedHasher()
-				w := newSecWorld(t, engine, crm.Config{}, g)
-				kate := w.employee("kate@epic.example", crm.RoleSupport)
-				ctx := context.Background()
-				tok := must[crm.Tokens](t)(w.svc.Login(ctx, kate.Email, pw))
-				kctx := crm.WithAccessToken(ctx, tok.AccessToken)
+		for _, l := range logins {
+			t.Run(c.name+"/"+l.name, func(t *testing.T) {
+				testdb.ForEach(t, func(t *testing.T, engine string) {
+					g := newGatedHasher()
+					w := newSecWorld(t, engine, crm.Config{}, g)
+					kate := w.employee("kate@epic.example", crm.RoleSupport)
+					ctx := context.Background()
+					tok := must[crm.Tokens](t)(w.svc.Login(ctx, kate.Email, pw))
+					kctx := crm.WithAccessToken(ctx, tok.AccessToken)
 
-				g.arm()
-				done := make(chan error, 1)
-				go func() {
-					_, err := w.svc.Login(ctx, kate.Email, pw)
-					done <- err
-				}()
-				<-g.checked // the login has checked the password that is about to change
-				if err := c.change(w, kate, kctx); err != nil {
-					t.Fatalf("%s: %v", c.name, err)
-				}
-				close(g.proceed)
-				err := <-done
-				wantCode(t, err, crm.CodeUnauthenticated)
-				if n := w.liveSessions(kate.ID); n != c.live {
-					t.Fatalf("after a login racing the %s: %d live sessions, want %d", c.name, n, c.live)
-				}
-				// The session opened before the change ended with it: its
-				// access token and its refresh token are refused.
-				_, err = w.svc.Me(kctx)
-				wantCode(t, err, crm.CodeUnauthenticated)
-				_, err = w.svc.Refresh(ctx, tok.RefreshToken)
-				wantCode(t, err, crm.CodeUnauthenticated)
+					g.arm()
+					done := make(chan error, 1)
+					go func() { done <- l.login(w.svc, ctx, kate.Email, pw) }()
+					<-g.checked // the login has checked the password that is about to change
+					if err := c.change(w, kate, kctx); err != nil {
+						t.Fatalf("%s: %v", c.name, err)
+					}
+					close(g.proceed)
+					err := <-done
+					wantCode(t, err, crm.CodeUnauthenticated)
+					if n := w.liveSessions(kate.ID); n != c.live {
+						t.Fatalf("after a login racing the %s: %d live sessions, want %d", c.name, n, c.live)
+					}
+					// The session opened before the change ended with it: its
+					// access token and its refresh token are refused.
+					_, err = w.svc.Me(kctx)
+					wantCode(t, err, crm.CodeUnauthenticated)
+					_, err = w.svc.Refresh(ctx, tok.RefreshToken)
+					wantCode(t, err, crm.CodeUnauthenticated)
+				})
 			})
-		})
+		}
 	}
 }
 
-// TestLoginsRacingPasswordChange runs logins with the current password in
-// parallel with a change of that password, round after round: once the
-// change is done, the only live session is the one the change opened.
+// TestLoginsRacingPasswordChange runs logins (of the API and of the web UI)
+// with the current password in parallel with a change of that password,
+// round after round: once the change is done, the only live session is the
+// one the change opened.
 func TestLoginsRacingPasswordChange(t *testing.T) {
 	testdb.ForEach(t, func(t *testing.T, engine string) {
 		w := newSecWorld(t, engine, crm.Config{ThrottleMax: 1 << 20, AccountThrottleMax: 1 << 20, IPThrottleMax: 1 << 20}, nil)
 		kate := w.employee("kate@epic.example", crm.RoleSupport)
 		ctx := context.Background()
 		current, next := pw, "another passphrase, quite long"
-		const rounds, logins = 30, 6
+		const rounds, parallel = 30, 6
 		for round := range rounds {
 			tok := must[crm.Tokens](t)(w.svc.Login(ctx, kate.Email, current))
 			kctx := crm.WithAccessToken(ctx, tok.AccessToken)
 			var wg sync.WaitGroup
 			start := make(chan struct{})
-			errs := make(chan error, logins+1)
-			for range logins {
+			errs := make(chan error, parallel+1)
+			for i := range parallel {
 				wg.Go(func() {
 					<-start
-					_, err := w.svc.Login(ctx, kate.Email, current)
+					err := logins[i%len(logins)].login(w.svc, ctx, kate.Email, current) // API and web alike
 					if err != nil && crm.ErrorCode(err) != crm.CodeUnauthenticated {
 						errs <- fmt.Errorf("login: %w", err)
 					}

@@ -25,7 +25,8 @@ type TokenCodec interface {
 	Verify(token string) (AccessClaims, error)
 }
 
-// RefreshTokens makes opaque refresh tokens and the hashes they are stored as.
+// RefreshTokens makes opaque random tokens and the hashes they are stored as:
+// the refresh tokens of the API, and the session ids of the web UI's cookies.
 type RefreshTokens interface {
 	New() (token, hash string, err error)
 	Hash(token string) string

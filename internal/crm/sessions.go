@@ -20,6 +20,8 @@ var (
 // Authenticate verifies an access token and loads its session and employee from
 // the database, so that logout, deactivation, a role or password change take
 // effect on the very next request, and the role is never taken from the token.
+// A session of the web UI is never reached this way: it has no tokens, and
+// the access token that named one would not be the server's.
 func (s *Service) Authenticate(ctx context.Context, accessToken string) (Actor, error) {
 	claims, err := s.tokens.Verify(accessToken)
 	if err != nil {
@@ -34,11 +36,20 @@ func (s *Service) Authenticate(ctx context.Context, accessToken string) (Actor, 
 	if err != nil {
 		return Actor{}, err
 	}
+	if sess.Web || emp.ID != claims.EmployeeID {
+		return Actor{}, errSessionEnded
+	}
+	return s.sessionActor(ctx, sess, emp)
+}
+
+// sessionActor is the actor of a session just read with its employee, when
+// the session may still be used; the use is recorded for the idle timeout.
+func (s *Service) sessionActor(ctx context.Context, sess Session, emp Employee) (Actor, error) {
 	now := s.now()
 	if err := s.sessionUsable(sess, now); err != nil {
 		return Actor{}, err
 	}
-	if !emp.Active || emp.ID != claims.EmployeeID {
+	if !emp.Active {
 		return Actor{}, errSessionEnded
 	}
 	// Recording every use would make each read a write; a minute's precision
@@ -71,6 +82,26 @@ func (s *Service) sessionUsable(sess Session, now time.Time) error {
 // same time; repeated failures are throttled for a window (see throttle.go),
 // never locked for good.
 func (s *Service) Login(ctx context.Context, emailAddr, password string) (Tokens, error) {
+	var tokens Tokens
+	err := s.login(ctx, emailAddr, password, func(ctx context.Context, q Queries, emp Employee, now time.Time) (err error) {
+		tokens, err = s.openSession(ctx, q, emp, now)
+		return err
+	})
+	if err != nil {
+		return Tokens{}, err
+	}
+	return tokens, nil
+}
+
+// opener opens the session that a login or a password change hands out
+// (tokens for the API, a cookie for the web UI), in the transaction that
+// checks that the credentials are still those checked.
+type opener func(ctx context.Context, q Queries, emp Employee, now time.Time) error
+
+// login is every login's core: input limits, throttling, the password
+// check, the check at commit that the credentials are still current, the
+// purge of local mode, and the audit. Only what open issues differs.
+func (s *Service) login(ctx context.Context, emailAddr, password string, open opener) error {
 	// Longer than any email or password can be: invalid input, which tells
 	// nothing about who has an account.
 	var v Validator
@@ -81,15 +112,15 @@ func (s *Service) Login(ctx context.Context, emailAddr, password string) (Tokens
 		v.Add("password", "must be at most "+strconv.Itoa(MaxPasswordInput)+" characters")
 	}
 	if err := v.Err(); err != nil {
-		return Tokens{}, err
+		return err
 	}
 	emailAddr = strings.ToLower(strings.TrimSpace(emailAddr))
 	att, err := s.newAttempt(ctx, emailAddr, "failed logins")
 	if err != nil {
-		return Tokens{}, err
+		return err
 	}
 	if err := s.begin(ctx, att, s.cfg.PurgeAtLogin); err != nil {
-		return Tokens{}, err
+		return err
 	}
 
 	var (
@@ -107,18 +138,18 @@ func (s *Service) Login(ctx context.Context, emailAddr, password string) (Tokens
 		case ErrorCode(err) == CodeNotFound:
 			s.hasher.VerifyDummy(password)
 		case err != nil:
-			return Tokens{}, err
+			return err
 		default:
 			if ok, rehash, err = s.hasher.Verify(hash, password); err != nil {
-				return Tokens{}, err
+				return err
 			}
 		}
 	}
 	if !ok || !emp.Active {
 		if err := s.loginFailed(ctx, emp); err != nil {
-			return Tokens{}, err
+			return err
 		}
-		return Tokens{}, errBadLogin
+		return errBadLogin
 	}
 	// argon2 is slow: the stronger hash is made before the transaction. It
 	// is an improvement only: without it the login goes on, and the next
@@ -128,10 +159,7 @@ func (s *Service) Login(ctx context.Context, emailAddr, password string) (Tokens
 		newHash, _ = s.hasher.Hash(password)
 	}
 
-	var (
-		tokens  Tokens
-		changed bool
-	)
+	changed := false
 	err = s.store.InTx(ctx, func(q Queries) error {
 		// The credentials checked must still be the employee's when the
 		// session is opened: a password change or reset, a role change or a
@@ -160,17 +188,17 @@ func (s *Service) Login(ctx context.Context, emailAddr, password string) (Tokens
 		if err := att.forget(ctx, q); err != nil {
 			return err
 		}
-		if tokens, err = s.openSession(ctx, q, cur, att.at); err != nil {
+		if err := open(ctx, q, cur, att.at); err != nil {
 			return err
 		}
 		return s.audit(ctx, q, &Actor{Employee: cur}, "auth.login", "employee", cur.ID, nil)
 	})
 	if changed {
 		if err := s.loginFailed(ctx, emp); err != nil {
-			return Tokens{}, err
+			return err
 		}
 	}
-	return tokens, err
+	return err
 }
 
 // loginFailed audits a failed login; the entry names the account only when
@@ -302,52 +330,67 @@ func (s *Service) Me(ctx context.Context) (Employee, error) {
 // The check of the current password counts against the allowances of logins
 // (a session must not be a way around them) and is audited when it fails.
 func (s *Service) ChangePassword(ctx context.Context, current, next string) (Tokens, error) {
-	actor, err := s.session(ctx, true)
+	var tokens Tokens
+	err := s.changePassword(ctx, current, next, func(ctx context.Context, q Queries, emp Employee, now time.Time) (err error) {
+		tokens, err = s.openSession(ctx, q, emp, now)
+		return err
+	})
 	if err != nil {
 		return Tokens{}, err
 	}
+	return tokens, nil
+}
+
+// changePassword is every password change's core: the checks of the new
+// password, the throttled and audited check of the current one, the check
+// at commit that the credentials are still those checked, the end of every
+// session of the caller, and the audit. open issues the caller's new session.
+func (s *Service) changePassword(ctx context.Context, current, next string, open opener) error {
+	actor, err := s.session(ctx, true)
+	if err != nil {
+		return err
+	}
 	if tooLong(current, MaxPasswordInput) {
-		return Tokens{}, Invalid("current_password", "must be at most "+strconv.Itoa(MaxPasswordInput)+" characters")
+		return Invalid("current_password", "must be at most "+strconv.Itoa(MaxPasswordInput)+" characters")
 	}
 	// The new password is judged first: that tells nothing of the current
 	// one, and costs no attempt.
 	if err := CheckPassword("new_password", next, actor.Email, s.common); err != nil {
-		return Tokens{}, err
+		return err
 	}
 	if next == current {
-		return Tokens{}, Invalid("new_password", "must differ from the current password")
+		return Invalid("new_password", "must differ from the current password")
 	}
 	att, err := s.newAttempt(ctx, strings.ToLower(actor.Email), "wrong passwords")
 	if err != nil {
-		return Tokens{}, err
+		return err
 	}
 	if err := s.begin(ctx, att, false); err != nil {
-		return Tokens{}, err
+		return err
 	}
 	hash, err := s.store.GetPasswordHash(ctx, actor.ID)
 	if err != nil {
-		return Tokens{}, err
+		return err
 	}
 	ok, _, err := s.hasher.Verify(hash, current)
 	if err != nil {
-		return Tokens{}, err
+		return err
 	}
 	if !ok {
 		err := s.store.InTx(ctx, func(q Queries) error {
 			return s.audit(ctx, q, &actor, "auth.password_check_failed", "employee", actor.ID, nil)
 		})
 		if err != nil {
-			return Tokens{}, err
+			return err
 		}
-		return Tokens{}, Invalid("current_password", "is not your current password")
+		return Invalid("current_password", "is not your current password")
 	}
 	newHash, err := s.hasher.Hash(next)
 	if err != nil {
-		return Tokens{}, err
+		return err
 	}
 	now := s.now()
-	var tokens Tokens
-	err = s.store.InTx(ctx, func(q Queries) error {
+	return s.store.InTx(ctx, func(q Queries) error {
 		// As at login: the password checked must still be the caller's. A
 		// reset or deactivation since then ended this session too.
 		cur, err := q.GetEmployee(ctx, actor.ID)
@@ -366,12 +409,11 @@ func (s *Service) ChangePassword(ctx context.Context, current, next string) (Tok
 		if err := q.RevokeEmployeeSessions(ctx, actor.ID, now); err != nil {
 			return err
 		}
-		if tokens, err = s.openSession(ctx, q, cur, now); err != nil {
+		if err := open(ctx, q, cur, now); err != nil {
 			return err
 		}
 		return s.audit(ctx, q, &actor, "employee.password_change", "employee", actor.ID, nil)
 	})
-	return tokens, err
 }
 
 // CheckBootstrap refuses, changing nothing, what Bootstrap would refuse

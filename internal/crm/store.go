@@ -88,6 +88,12 @@ type Queries interface {
 	// GetSessionEmployee reads a session and its employee in one round trip,
 	// for the check of every request; CodeNotFound when the session is gone.
 	GetSessionEmployee(ctx context.Context, id int64) (Session, Employee, error)
+	// CreateWebSession inserts a session of the web UI, found again by the
+	// hash of its cookie (GetWebSessionEmployee); it has no refresh token.
+	CreateWebSession(ctx context.Context, s Session, cookieHash string) (Session, error)
+	// GetWebSessionEmployee reads the web session whose cookie has that hash,
+	// and its employee, in one round trip; CodeNotFound when there is none.
+	GetWebSessionEmployee(ctx context.Context, cookieHash string) (Session, Employee, error)
 	// TouchSession records use of the session (idle expiry).
 	TouchSession(ctx context.Context, id int64, at time.Time) error
 	// UseRefreshToken marks the refresh token with that hash as used, atomically:

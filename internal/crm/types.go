@@ -135,6 +135,10 @@ type Session struct {
 	ExpiresAt  time.Time // absolute expiry
 	RevokedAt  *time.Time
 	ClientAddr *string
+	// Web marks a session of the web UI: the browser holds an opaque id in a
+	// cookie (stored only as a hash), and it has no tokens. Otherwise the
+	// session is the API's, reached by access tokens and refresh tokens.
+	Web bool
 }
 
 // Tokens is what a login or a refresh hands out.

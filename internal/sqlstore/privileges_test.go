@@ -472,6 +472,17 @@ func TestAppRoleRunsTheProduct(t *testing.T) {
 	if _, err := svc.Refresh(ctx, supportTok.RefreshToken); !crm.IsUnauthenticated(err) {
 		t.Errorf("refresh after the password change: %v", err)
 	}
+	// The web UI's sessions: a login, a request, a password change, a logout.
+	ws, err := svc.LoginWeb(ctx, "bill@epic.example", pw)
+	mustDo("log in to the web UI", err)
+	webActor, err := svc.AuthenticateWeb(ctx, ws.Token)
+	mustDo("authenticate a web session", err)
+	ws, err = svc.ChangePasswordWeb(crm.WithActor(ctx, webActor), pw, "a new passphrase for bill")
+	mustDo("change a password in the web UI", err)
+	webActor, err = svc.AuthenticateWeb(ctx, ws.Token)
+	mustDo("authenticate the new web session", err)
+	mustDo("log out of the web UI", svc.Logout(crm.WithActor(ctx, webActor)))
+
 	// Role change and reactivation bump the credentials too.
 	rita, err := svc.CreateEmployee(mgr, crm.NewEmployee{FirstName: "Rita", LastName: "Role", Email: "rita@epic.example", Role: crm.RoleSupport, Password: pw})
 	mustDo("create an employee to change", err)

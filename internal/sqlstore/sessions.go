@@ -9,20 +9,35 @@ import (
 	"github.com/epicevents/epicevents/internal/crm"
 )
 
-const selectSession = `SELECT id, employee_id, created_at, last_used_at, expires_at, revoked_at,
-	client_addr FROM sessions`
+// sessionColumns are the columns of crm.Session, of the table aliased s; a
+// session of the web UI is one with a cookie hash.
+const sessionColumns = `s.id, s.employee_id, s.created_at, s.last_used_at, s.expires_at, s.revoked_at,
+	s.client_addr, s.cookie_hash IS NOT NULL`
+
+const selectSession = "SELECT " + sessionColumns + " FROM sessions s"
+
+// sessionDest are the destinations of sessionColumns.
+func sessionDest(s *crm.Session) []any {
+	return []any{&s.ID, &s.EmployeeID, timeDest{&s.CreatedAt}, timeDest{&s.LastUsedAt}, timeDest{&s.ExpiresAt},
+		nullTimeDest{&s.RevokedAt}, &s.ClientAddr, &s.Web}
+}
+
+// employeeDest are the destinations of employeeColumns.
+func employeeDest(e *crm.Employee) []any {
+	return []any{&e.ID, &e.FirstName, &e.LastName, &e.Email, &e.Role, &e.Active,
+		&e.MustChangePassword, timeDest{&e.CreatedAt}, timeDest{&e.UpdatedAt}, nullTimeDest{&e.DeactivatedAt}, &e.Version,
+		&e.CredentialVersion}
+}
 
 // CreateSession inserts s (its id is ignored) with its first refresh token,
 // atomically.
 func (q *queries) CreateSession(ctx context.Context, s crm.Session, refreshHash string) (crm.Session, error) {
 	err := q.atomic(ctx, func(q *queries) error {
-		err := q.queryRow(ctx, `INSERT INTO sessions (employee_id, created_at, last_used_at, expires_at,
-			revoked_at, client_addr) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
-			s.EmployeeID, s.CreatedAt, s.LastUsedAt, s.ExpiresAt, s.RevokedAt, s.ClientAddr,
-		).Scan(&s.ID)
+		id, err := q.insertSession(ctx, s, nil)
 		if err != nil {
-			return translate(err, "create", "session")
+			return err
 		}
+		s.ID = id
 		return q.AddRefreshToken(ctx, s.ID, refreshHash, s.CreatedAt)
 	})
 	if err != nil {
@@ -31,12 +46,29 @@ func (q *queries) CreateSession(ctx context.Context, s crm.Session, refreshHash 
 	return q.GetSession(ctx, s.ID)
 }
 
+// CreateWebSession inserts s (its id is ignored) as a session of the web UI,
+// found again by the hash of its cookie; it has no refresh token.
+func (q *queries) CreateWebSession(ctx context.Context, s crm.Session, cookieHash string) (crm.Session, error) {
+	id, err := q.insertSession(ctx, s, &cookieHash)
+	if err != nil {
+		return crm.Session{}, err
+	}
+	return q.GetSession(ctx, id)
+}
+
+func (q *queries) insertSession(ctx context.Context, s crm.Session, cookieHash *string) (int64, error) {
+	var id int64
+	err := q.queryRow(ctx, `INSERT INTO sessions (employee_id, created_at, last_used_at, expires_at,
+		revoked_at, client_addr, cookie_hash) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		s.EmployeeID, s.CreatedAt, s.LastUsedAt, s.ExpiresAt, s.RevokedAt, s.ClientAddr, cookieHash,
+	).Scan(&id)
+	return id, translate(err, "create", "session")
+}
+
 // GetSession reads one session.
 func (q *queries) GetSession(ctx context.Context, id int64) (crm.Session, error) {
 	var s crm.Session
-	err := q.queryRow(ctx, selectSession+" WHERE id = ?", id).Scan(&s.ID, &s.EmployeeID,
-		timeDest{&s.CreatedAt}, timeDest{&s.LastUsedAt}, timeDest{&s.ExpiresAt},
-		nullTimeDest{&s.RevokedAt}, &s.ClientAddr)
+	err := q.queryRow(ctx, selectSession+" WHERE s.id = ?", id).Scan(sessionDest(&s)...)
 	return s, getErr(err, "session", crm.NotFound("session", id))
 }
 
@@ -44,19 +76,27 @@ func (q *queries) GetSession(ctx context.Context, id int64) (crm.Session, error)
 // statement: the check of every request (crm.Service.Authenticate) costs one
 // round trip instead of two.
 func (q *queries) GetSessionEmployee(ctx context.Context, id int64) (crm.Session, crm.Employee, error) {
+	return q.sessionEmployee(ctx, "s.id = ?", id, crm.NotFound("session", id))
+}
+
+// GetWebSessionEmployee reads the web session whose cookie has that hash,
+// and its employee, with a single statement (crm.Service.AuthenticateWeb, on
+// every request of the web UI).
+func (q *queries) GetWebSessionEmployee(ctx context.Context, cookieHash string) (crm.Session, crm.Employee, error) {
+	return q.sessionEmployee(ctx, "s.cookie_hash = ?", cookieHash,
+		&crm.Error{Code: crm.CodeNotFound, Message: "no session has this cookie"})
+}
+
+func (q *queries) sessionEmployee(ctx context.Context, where string, arg any, notFound error) (crm.Session, crm.Employee, error) {
 	var (
 		s crm.Session
 		e crm.Employee
 	)
-	err := q.queryRow(ctx, `SELECT s.id, s.employee_id, s.created_at, s.last_used_at, s.expires_at, s.revoked_at,
-		s.client_addr, `+employeeColumns+` FROM sessions s JOIN employees e ON e.id = s.employee_id WHERE s.id = ?`, id).Scan(
-		&s.ID, &s.EmployeeID, timeDest{&s.CreatedAt}, timeDest{&s.LastUsedAt}, timeDest{&s.ExpiresAt},
-		nullTimeDest{&s.RevokedAt}, &s.ClientAddr,
-		&e.ID, &e.FirstName, &e.LastName, &e.Email, &e.Role, &e.Active,
-		&e.MustChangePassword, timeDest{&e.CreatedAt}, timeDest{&e.UpdatedAt}, nullTimeDest{&e.DeactivatedAt}, &e.Version,
-		&e.CredentialVersion)
+	err := q.queryRow(ctx, "SELECT "+sessionColumns+", "+employeeColumns+
+		" FROM sessions s JOIN employees e ON e.id = s.employee_id WHERE "+where, arg).
+		Scan(append(sessionDest(&s), employeeDest(&e)...)...)
 	if err != nil {
-		return crm.Session{}, crm.Employee{}, getErr(err, "session", crm.NotFound("session", id))
+		return crm.Session{}, crm.Employee{}, getErr(err, "session", notFound)
 	}
 	return s, e, nil
 }

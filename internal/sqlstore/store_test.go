@@ -38,6 +38,7 @@ var storeTests = []struct {
 	{"reassign", testReassign},
 	{"audit", testAudit},
 	{"sessions", testSessions},
+	{"web sessions", testWebSessions},
 	{"refresh token race", testRefreshTokenRace},
 	{"login failures", testLoginFailures},
 	{"delete expired", testDeleteExpired},

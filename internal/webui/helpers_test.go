@@ -120,16 +120,16 @@ func newUITest(t *testing.T) *uiTest {
 	if err := u.srv.pages.add(os.DirFS("testdata"), "components.html"); err != nil {
 		t.Fatal(err)
 	}
-	u.srv.handle("GET /_test/components", u.components)
-	u.srv.handle("POST /_test/flash", func(w http.ResponseWriter, r *http.Request) error {
+	u.srv.handlePublic("GET /_test/components", u.components)
+	u.srv.handlePublic("POST /_test/flash", func(w http.ResponseWriter, r *http.Request) error {
 		if err := parseForm(w, r); err != nil {
 			return err
 		}
 		u.srv.redirect(w, r, "/_test/components", r.PostForm.Get("note"))
 		return nil
 	})
-	u.srv.handle("GET /_test/fail/{how}", u.fail)
-	u.srv.handle("POST /_test/fail/{how}", u.fail)
+	u.srv.handlePublic("GET /_test/fail/{how}", u.fail)
+	u.srv.handlePublic("POST /_test/fail/{how}", u.fail)
 	u.ts = httptest.NewServer(u.srv)
 	t.Cleanup(u.ts.Close)
 	return u

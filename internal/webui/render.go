@@ -116,8 +116,12 @@ func (s *Server) newPage(w http.ResponseWriter, r *http.Request, title string) *
 	p := &Page{Title: title, Zone: s.zone, Home: "/login", Flash: takeFlash(w, r)}
 	if v := stateOf(r.Context()).viewer; v != nil {
 		p.Viewer = &v.Employee
-		p.Nav = navFor(v.Role, r.URL.Path)
 		p.Home = "/"
+		// With a temporary password, only the password change is open: a
+		// menu would lead nowhere else.
+		if !v.MustChangePassword {
+			p.Nav = navFor(v.Role, r.URL.Path)
+		}
 	}
 	return p
 }
@@ -297,6 +301,12 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	if e.Code == crm.CodeUnauthenticated {
+		if e.Reason == "password_change" && stateOf(r.Context()).viewer != nil {
+			// The service refuses everything to a temporary password but
+			// its change: that is where to go.
+			s.redirect(w, r, mePath, temporaryPasswordMessage)
+			return
+		}
 		s.toLogin(w, r)
 		return
 	}
@@ -350,14 +360,20 @@ const maxFlash = 300
 // redirect answers an action with 303 See Other to the page to show next,
 // with a message for that page when flash is not empty.
 func (s *Server) redirect(w http.ResponseWriter, r *http.Request, to, flash string) {
-	if flash != "" {
-		if len(flash) > maxFlash {
-			flash = strings.ToValidUTF8(flash[:maxFlash], "")
-		}
-		http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: base64.RawURLEncoding.EncodeToString([]byte(flash)),
-			Path: "/", MaxAge: 60, HttpOnly: true, Secure: true, SameSite: http.SameSiteLaxMode})
-	}
+	setFlash(w, flash)
 	http.Redirect(w, r, to, http.StatusSeeOther)
+}
+
+// setFlash leaves flash, when not empty, for the page the response leads to.
+func setFlash(w http.ResponseWriter, flash string) {
+	if flash == "" {
+		return
+	}
+	if len(flash) > maxFlash {
+		flash = strings.ToValidUTF8(flash[:maxFlash], "")
+	}
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: base64.RawURLEncoding.EncodeToString([]byte(flash)),
+		Path: "/", MaxAge: 60, HttpOnly: true, Secure: true, SameSite: http.SameSiteLaxMode})
 }
 
 // takeFlash returns the flash message of the request, if any, and deletes

@@ -116,21 +116,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 func (s *Server) routes() {
 	s.mux.Handle("GET "+staticPrefix, s.assets)
 
-	s.handle("GET /login", s.loginPage)
+	// Anyone.
+	s.handlePublic("GET /login", s.loginPage)
+	s.handlePublic("POST /login", s.login)
+	// An employee with a session, even with a temporary password.
+	s.handleOwnAccount("POST /logout", s.logout)
+	s.handleOwnAccount("GET /me", s.mePage)
+	s.handleOwnAccount("POST /me/password", s.changePassword)
+	// An employee with a session and a password of their own.
+	s.handle("GET /{$}", s.homePage)
 }
 
 // handlerFunc is a page or an action; its error is answered by fail (an
-// error page, or a redirect to the login page).
+// error page, or a redirect to the login page). handle, handleOwnAccount
+// and handlePublic (session.go) register one behind its session check.
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
-
-// handle registers h for pattern.
-func (s *Server) handle(pattern string, h handlerFunc) {
-	s.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := h(w, r); err != nil {
-			s.fail(w, r, err)
-		}
-	}))
-}
 
 // dispatch hands the request to its route; the mux's own plain-text 404 and
 // 405 become pages like every other error.
@@ -140,6 +140,11 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 		stateOf(r.Context()).route = pattern
 		s.mux.ServeHTTP(w, r) // matches again, and sets the path values
 		return
+	}
+	// A page that does not exist still shows the menu of an employee who is
+	// logged in; nobody is sent to log in for it.
+	if actor, err := s.authenticate(r); err == nil {
+		r = withViewer(r, actor)
 	}
 	rec := &headerRecorder{header: http.Header{}}
 	h.ServeHTTP(rec, r)
@@ -177,5 +182,6 @@ func (s *Server) funcs() template.FuncMap {
 		"date":        s.clock.date,
 		"machineTime": machineTime,
 		"htmxConfig":  func() string { return htmxConfig },
+		"roleName":    roleName,
 	}
 }

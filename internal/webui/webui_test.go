@@ -32,7 +32,7 @@ func TestHeadersOnEveryResponse(t *testing.T) {
 		{"another page", "GET", "/_test/components", nil, 200, "no-store"},
 		{"form answered with errors", "GET", "/_test/components?invalid=1", nil, 422, "no-store"},
 		{"page not found", "GET", "/no/such/page", nil, 404, "no-store"},
-		{"method not allowed", "POST", "/login", []string{"Sec-Fetch-Site", "same-origin"}, 405, "no-store"},
+		{"method not allowed", "PUT", "/login", []string{"Sec-Fetch-Site", "same-origin"}, 405, "no-store"},
 		{"static file", "GET", css, []string{"Accept-Encoding", "gzip"}, 200, immutable},
 		{"static file not modified", "GET", css, []string{"Accept-Encoding", "gzip", "If-None-Match", u.srv.assets.byName["app.css"].gzETag}, 304, immutable},
 		{"unknown static file", "GET", "/static/app.css", nil, 404, "no-store"},
@@ -408,7 +408,7 @@ func TestNotFoundAndMethods(t *testing.T) {
 	u := newUITest(t)
 	resp := u.do("DELETE", "/login", "", "Sec-Fetch-Site", "same-origin")
 	b := body(t, resp)
-	if resp.StatusCode != 405 || resp.Header.Get("Allow") != "GET, HEAD" || !strings.Contains(b, "does not take that request") {
+	if resp.StatusCode != 405 || resp.Header.Get("Allow") != "GET, HEAD, POST" || !strings.Contains(b, "does not take that request") {
 		t.Errorf("DELETE /login: %d, Allow %q", resp.StatusCode, resp.Header.Get("Allow"))
 	}
 	resp = u.do("GET", "/static/", "")

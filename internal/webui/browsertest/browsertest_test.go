@@ -55,6 +55,16 @@ func site(t *testing.T) *httptest.Server {
 			HttpOnly: true, SameSite: http.SameSiteLaxMode})
 		page(`<p id="got">`+htmlEscape(r.URL.Query().Get("q"))+`</p>`)(w, r)
 	})
+	mux.Handle("GET /asks", page(`<p id="said">waiting</p><script src="/asks.js"></script>`))
+	mux.HandleFunc("GET /asks.js", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/javascript")
+		fmt.Fprint(w, `fetch("/refuses").then(r => r.text()).then(t => { document.getElementById("said").textContent = t; });`)
+	})
+	mux.HandleFunc("GET /refuses", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(http.StatusUnprocessableEntity)
+		fmt.Fprint(w, "refused")
+	})
 	ts := httptest.NewServer(mux)
 	t.Cleanup(ts.Close)
 	return ts
@@ -122,6 +132,20 @@ func TestReportsScriptErrorsAndMissingFiles(t *testing.T) {
 		if !strings.Contains(got, want) {
 			t.Errorf("problems lack %q:\n%s", want, got)
 		}
+	}
+}
+
+// TestErrorAnswersAreNotProblems: a page that a script asks for (as htmx
+// does) and that answers an error status is the test's to judge with
+// Status, not a failed resource.
+func TestErrorAnswersAreNotProblems(t *testing.T) {
+	p := Open(t, site(t).URL+"/asks")
+	p.WaitFor(`document.getElementById("said").textContent === "refused"`)
+	if v := p.TakeProblems(); len(v) != 0 {
+		t.Errorf("an answer with an error status is reported as a problem: %q", v)
+	}
+	if p.Status() != http.StatusUnprocessableEntity {
+		t.Errorf("status %d, want 422", p.Status())
 	}
 }
 

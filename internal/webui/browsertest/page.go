@@ -61,6 +61,13 @@ const probe = `(() => {
   }
 })();`
 
+// failedLoad is a resource the browser reports it failed to load (or
+// loaded with an error status).
+type failedLoad struct {
+	request network.RequestID
+	text    string
+}
+
 // Page is one browser tab showing a page of the server under test. Its
 // methods end the test on an error of the browser itself; the Assert…
 // methods report what they find with t.Errorf and let the test go on.
@@ -72,13 +79,15 @@ type Page struct {
 	mu       sync.Mutex
 	csp      []string // policy violations, not yet checked
 	problems []string // script errors, failed sub-resources
-	loads    int      // load events of the main frame
-	swaps    int      // htmx requests finished
-	status   int      // HTTP status of the last document or htmx answer
-	docURL   string   // URL of the last document
-	bytes    int64    // bytes received over the network, as sent (compressed)
-	dialogs  []string // messages of the dialogs the page opened
-	accept   bool     // how dialogs are answered
+	failed   []failedLoad
+	answers  map[network.RequestID]bool // requests whose answer is a page: documents, and htmx's
+	loads    int                        // load events of the main frame
+	swaps    int                        // htmx requests finished
+	status   int                        // HTTP status of the last document or htmx answer
+	docURL   string                     // URL of the last document
+	bytes    int64                      // bytes received over the network, as sent (compressed)
+	dialogs  []string                   // messages of the dialogs the page opened
+	accept   bool                       // how dialogs are answered
 	changed  chan struct{}
 }
 
@@ -88,7 +97,8 @@ type Page struct {
 func Open(t testing.TB, url string, opts ...Option) *Page {
 	t.Helper()
 	parent := need(t)
-	p := &Page{t: t, opts: options{width: 1440, height: 900}, changed: make(chan struct{}, 1)}
+	p := &Page{t: t, opts: options{width: 1440, height: 900}, changed: make(chan struct{}, 1),
+		answers: map[network.RequestID]bool{}}
 	for _, o := range opts {
 		o(&p.opts)
 	}
@@ -169,8 +179,11 @@ func (p *Page) listen(ev any) {
 			p.problems = append(p.problems, e.Text)
 		case e.Level == cdplog.EntryLevelError && e.Source == cdplog.EntrySourceNetwork && e.URL != p.docURL:
 			// A page answered with an error status is the test's to judge
-			// (Status); a stylesheet or script that fails is a bug.
-			p.problems = append(p.problems, "failed to load "+e.URL+": "+e.Text)
+			// (Status), whether the browser loaded it or htmx swapped it
+			// in (a form answered 422); a stylesheet or script that fails
+			// is a bug. Which it was is known once the answer's type is:
+			// TakeProblems sorts them.
+			p.failed = append(p.failed, failedLoad{e.NetworkRequestID, "failed to load " + e.URL + ": " + e.Text})
 		}
 	case *runtime.EventExceptionThrown:
 		d := ev.ExceptionDetails
@@ -198,8 +211,10 @@ func (p *Page) listen(ev any) {
 		switch ev.Type {
 		case network.ResourceTypeDocument:
 			p.status, p.docURL = int(ev.Response.Status), ev.Response.URL
+			p.answers[ev.RequestID] = true
 		case network.ResourceTypeXHR, network.ResourceTypeFetch:
 			p.status = int(ev.Response.Status)
+			p.answers[ev.RequestID] = true
 		}
 	case *network.EventLoadingFinished:
 		p.bytes += int64(ev.EncodedDataLength)
@@ -426,13 +441,19 @@ func (p *Page) TakeCSPViolations() []string {
 }
 
 // TakeProblems returns the script errors and failed sub-resources reported
-// so far, and forgets them.
+// so far, and forgets them. A page answered with an error status (loaded by
+// the browser, or swapped in by htmx) is not one: Status tells it.
 func (p *Page) TakeProblems() []string {
 	p.sync()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	v := p.problems
-	p.problems = nil
+	for _, f := range p.failed {
+		if f.request == "" || !p.answers[f.request] {
+			v = append(v, f.text)
+		}
+	}
+	p.problems, p.failed = nil, nil
 	return v
 }
 
