@@ -69,7 +69,7 @@ func (s *Service) CheckSetPassword(ctx context.Context, id int64) error {
 	if err := notSelf(actor, id, "set-password"); err != nil {
 		return err
 	}
-	_, err = fresh(ctx, "employee", id, s.store.GetEmployee)
+	_, err = fresh(ctx, id, s.store.GetEmployee)
 	return err
 }
 
