@@ -31,15 +31,14 @@ type change [2]any
 // client mirrors the shape of the crm types: json tags, pointers for
 // optional values, a hidden field, a nested map.
 type client struct {
-	ID        int64             `json:"id"`
-	Name      string            `json:"name"`
-	Phone     *string           `json:"phone"`
-	Total     money             `json:"total"`
-	Signed    bool              `json:"signed"`
-	At        time.Time         `json:"at"`
-	Changes   map[string]change `json:"changes"`
-	Secret    string            `json:"-"`
-	unexposed int
+	ID      int64             `json:"id"`
+	Name    string            `json:"name"`
+	Phone   *string           `json:"phone"`
+	Total   money             `json:"total"`
+	Signed  bool              `json:"signed"`
+	At      time.Time         `json:"at"`
+	Changes map[string]change `json:"changes"`
+	Secret  string            `json:"-"`
 }
 
 func ptr[T any](v T) *T { return &v }
