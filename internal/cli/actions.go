@@ -15,7 +15,7 @@ type about struct{ use, short, long, example string }
 // idCmd builds a command that takes one ID argument (of kind: an employee or
 // a client may be named by email), runs act through the API of this run and
 // shows the object act returns: show, sign, reactivate, unassign.
-func idCmd[T any](a *App, h about, kind refKind, cols func(views) []output.Column[T], act func(crm.API, context.Context, int64) (T, error)) *cobra.Command {
+func idCmd[T any](a *App, h about, kind refKind, cols func(views) output.View[T], act func(crm.API, context.Context, int64) (T, error)) *cobra.Command {
 	return &cobra.Command{
 		Use: h.use, Short: h.short, Long: h.long, Example: h.example,
 		Args: exactArgs(1),
@@ -38,7 +38,7 @@ func idCmd[T any](a *App, h about, kind refKind, cols func(views) []output.Colum
 // targetCmd builds `… ID --FLAG ID|EMAIL`, a command that points an object
 // (of kind) at an employee: reassign to a sales contact, assign a support
 // contact.
-func targetCmd[T any](a *App, h about, kind refKind, flag, field, help string, cols func(views) []output.Column[T],
+func targetCmd[T any](a *App, h about, kind refKind, flag, field, help string, cols func(views) output.View[T],
 	act func(api crm.API, ctx context.Context, id, target int64) (T, error)) *cobra.Command {
 	var target string
 	cmd := &cobra.Command{
@@ -75,7 +75,7 @@ func targetCmd[T any](a *App, h about, kind refKind, flag, field, help string, c
 
 // showResult runs act with an authenticated API and shows the object it
 // returns; create and update commands end the same way.
-func showResult[T any](a *App, ctx context.Context, cols func(views) []output.Column[T], act func(crm.API, context.Context) (T, error)) error {
+func showResult[T any](a *App, ctx context.Context, cols func(views) output.View[T], act func(crm.API, context.Context) (T, error)) error {
 	return a.withAPI(ctx, func(api crm.API, sctx context.Context) error {
 		v, err := act(api, sctx)
 		if err != nil {

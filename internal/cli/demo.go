@@ -70,13 +70,7 @@ func (a *App) runDemo(ctx context.Context, o *demoOptions) error {
 	if err != nil {
 		return err
 	}
-	l := output.NewList(a.stdout, a.format(), []output.Column[demo.Credential]{
-		fixed("ID", func(c demo.Credential) string { return id(c.Employee.ID) }),
-		col("Email", func(c demo.Credential) string { return c.Employee.Email }),
-		fixed("Role", func(c demo.Credential) string { return string(c.Employee.Role) }),
-		col("Name", func(c demo.Credential) string { return c.Employee.Name() }),
-		fixed("Password", func(c demo.Credential) string { return c.Password }),
-	})
+	l := output.NewList(a.stdout, a.format(), a.views().credentialList())
 	for _, c := range res.Employees {
 		if err := l.Row(c); err != nil {
 			return err

@@ -60,7 +60,7 @@ func (a *App) employeesListCmd() *cobra.Command {
 
 // showCmd builds `<noun>s show ID` for any entity; employees and clients may
 // be named by email too (kind).
-func showCmd[T any](a *App, noun string, kind refKind, get func(crm.API, context.Context, int64) (T, error), cols func(views) []output.Column[T]) *cobra.Command {
+func showCmd[T any](a *App, noun string, kind refKind, get func(crm.API, context.Context, int64) (T, error), cols func(views) output.View[T]) *cobra.Command {
 	h := about{use: "show ID", short: "Show one " + noun,
 		example: "  epicevents " + noun + "s show 12\n  epicevents " + noun + "s show 12 -o json"}
 	if kind != idRef {

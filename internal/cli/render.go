@@ -34,8 +34,8 @@ func (l listFlags) page() (crm.Page, error) {
 // renderList streams the rows that fetch emits in the chosen format. When
 // more rows exist than the limit let through, one line on stderr gives the
 // command that shows the next page, whatever the format.
-func renderList[T any](a *App, cols []output.Column[T], fetch func(crm.Emit[T]) (string, error)) error {
-	l := output.NewList(a.stdout, a.format(), cols)
+func renderList[T any](a *App, view output.View[T], fetch func(crm.Emit[T]) (string, error)) error {
+	l := output.NewList(a.stdout, a.format(), view)
 	rows := 0
 	next, err := fetch(func(v T) error {
 		rows++
@@ -68,8 +68,8 @@ func badCursor(err error) error {
 }
 
 // renderObject shows one object in the chosen format.
-func renderObject[T any](a *App, cols []output.Column[T], v T) error {
-	return output.Object(a.stdout, a.format(), cols, v)
+func renderObject[T any](a *App, view output.View[T], v T) error {
+	return output.Object(a.stdout, a.format(), view, v)
 }
 
 // changesText renders audit changes as "field: before → after; …".

@@ -240,21 +240,9 @@ func (a *App) runMigrate(ctx context.Context, dir, appRole string, grant, yes bo
 	if err != nil {
 		return err
 	}
-	type row struct {
-		Version   int64      `json:"version"`
-		Name      string     `json:"name"`
-		Applied   bool       `json:"applied"`
-		AppliedAt *time.Time `json:"applied_at"`
-	}
-	v := a.views()
-	l := output.NewList(a.stdout, a.format(), []output.Column[row]{
-		fixed("Version", func(r row) string { return id(r.Version) }),
-		col("Name", func(r row) string { return r.Name }),
-		fixed("Applied", func(r row) string { return yesNo(r.Applied) }),
-		fixed("Applied at", func(r row) string { return v.ot(r.AppliedAt) }),
-	})
+	l := output.NewList(a.stdout, a.format(), a.views().migrationList())
 	for _, s := range states {
-		r := row{Version: s.Version, Name: s.Name, Applied: s.Applied}
+		r := migrationRow{Version: s.Version, Name: s.Name, Applied: s.Applied}
 		if s.AppliedAt != nil {
 			t := s.AppliedAt.UTC().Truncate(time.Second)
 			r.AppliedAt = &t

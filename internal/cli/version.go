@@ -102,7 +102,7 @@ its build when the release build recorded it, else the time of the commit.`,
 				_, err := fmt.Fprintln(a.stdout, b)
 				return err
 			}
-			return renderObject(a, []output.Column[Build]{}, b)
+			return renderObject(a, a.views().build(), b)
 		}),
 	}
 }

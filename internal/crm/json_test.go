@@ -7,10 +7,6 @@ import (
 	"time"
 )
 
-type jsonAppender interface {
-	AppendJSON(b []byte) ([]byte, error)
-}
-
 // stdJSON is encoding/json's output for v without HTML escaping, without the
 // newline.
 func stdJSON(v any) ([]byte, error) {
@@ -25,7 +21,7 @@ func stdJSON(v any) ([]byte, error) {
 
 // records builds one record of each kind with s in every text, ts in every
 // time, n in every number, and the optional fields set when set is true.
-func records(s string, ts time.Time, n int64, set bool) []jsonAppender {
+func records(s string, ts time.Time, n int64, set bool) []JSONAppender {
 	var (
 		ps  *string
 		pt  *time.Time
@@ -34,7 +30,7 @@ func records(s string, ts time.Time, n int64, set bool) []jsonAppender {
 	if set {
 		ps, pt, pid = &s, &ts, &n
 	}
-	return []jsonAppender{
+	return []JSONAppender{
 		Employee{ID: n, FirstName: s, LastName: s, Email: s, Role: Role(s), Active: set, CreatedAt: ts,
 			UpdatedAt: ts, DeactivatedAt: pt, Version: n, MustChangePassword: set},
 		Client{ID: n, FirstName: s, LastName: s, Email: s, Phone: ps, CompanyName: ps, SalesContactID: n,
@@ -49,7 +45,7 @@ func records(s string, ts time.Time, n int64, set bool) []jsonAppender {
 
 // checkSame fails when AppendJSON and encoding/json disagree on r, on the
 // bytes or on whether it can be encoded at all.
-func checkSame(t *testing.T, r jsonAppender) {
+func checkSame(t *testing.T, r JSONAppender) {
 	t.Helper()
 	want, wantErr := stdJSON(r)
 	got, gotErr := r.AppendJSON([]byte("prefix"))

@@ -37,20 +37,20 @@ func TestCredentialCarriesPassword(t *testing.T) {
 		t.Errorf("AppendJSON:\n got %s\nwant %s", got, want.String())
 	}
 
-	for _, f := range []output.Format{output.FormatJSON, output.FormatCSV} {
-		var out bytes.Buffer
-		l := output.NewList(&out, output.Options{Format: f}, []output.Column[demo.Credential]{})
-		if err := l.Row(c); err != nil {
-			t.Fatal(err)
-		}
-		if err := l.Close(); err != nil {
-			t.Fatal(err)
-		}
-		s := out.String()
-		for _, field := range []string{"first_name", "deactivated_at", "password", "9x2tp <&>"} {
-			if !strings.Contains(s, field) {
-				t.Errorf("-o %s lacks %q:\n%s", f, field, s)
-			}
+	// -o json goes through AppendJSON. (-o csv writes the CSV fields that
+	// the CLI gives a credential, which its tests hold to this JSON.)
+	var out bytes.Buffer
+	l := output.NewList(&out, output.Options{Format: output.FormatJSON}, output.View[demo.Credential]{})
+	if err := l.Row(c); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s := out.String()
+	for _, field := range []string{"first_name", "deactivated_at", "password", "9x2tp <&>"} {
+		if !strings.Contains(s, field) {
+			t.Errorf("-o json lacks %q:\n%s", field, s)
 		}
 	}
 }

@@ -38,11 +38,6 @@ func writeResource(w http.ResponseWriter, status int, v any) error {
 	return nil
 }
 
-// jsonAppender is a record that writes its own JSON (crm.Client's AppendJSON).
-type jsonAppender interface {
-	AppendJSON(b []byte) ([]byte, error)
-}
-
 // bodyBuffers keep the buffers of answers between requests.
 var bodyBuffers = sync.Pool{New: func() any { return new([]byte) }}
 
@@ -62,7 +57,7 @@ func encodeJSON(w io.Writer, v any) error {
 		err error
 	)
 	switch v := v.(type) {
-	case jsonAppender:
+	case crm.JSONAppender:
 		b, err = v.AppendJSON((*buf)[:0])
 	case Page[crm.Client]:
 		b, err = appendPage((*buf)[:0], v)
@@ -87,7 +82,7 @@ func encodeJSON(w io.Writer, v any) error {
 }
 
 // appendPage writes a page as encoding/json writes Page[T].
-func appendPage[T jsonAppender](b []byte, p Page[T]) ([]byte, error) {
+func appendPage[T crm.JSONAppender](b []byte, p Page[T]) ([]byte, error) {
 	b = append(b, `{"items":`...)
 	if p.Items == nil {
 		b = append(b, "null"...)

@@ -215,7 +215,13 @@ func isNumber(raw json.RawMessage) bool {
 	return len(raw) > 0 && (raw[0] == '-' || (raw[0] >= '0' && raw[0] <= '9'))
 }
 
-// jsonFields maps the JSON names of a flat struct to its field indexes.
+// jsonFields maps the JSON names of a flat struct to its field indexes, by
+// encoding/json's rules for such a struct: an exported field under its json
+// tag's name, or its Go name without one; a field tagged "-" has none ("-,"
+// names it "-"). An embedded struct without a tag name, whose fields
+// encoding/json would bind in its place, is not bound: the document's check
+// then refuses the type. It is the one reader of json tags; records write
+// their JSON and CSV without it.
 func jsonFields(t reflect.Type) map[string]int {
 	if m, ok := fieldCache.Load(t); ok {
 		return m.(map[string]int)
@@ -223,9 +229,14 @@ func jsonFields(t reflect.Type) map[string]int {
 	m := map[string]int{}
 	for i := range t.NumField() {
 		f := t.Field(i)
-		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if !f.IsExported() || name == "-" {
+		tag := f.Tag.Get("json")
+		if !f.IsExported() || tag == "-" {
 			continue
+		}
+		name, _, _ := strings.Cut(tag, ",")
+		if name == "" && f.Anonymous && (f.Type.Kind() == reflect.Struct ||
+			f.Type.Kind() == reflect.Pointer && f.Type.Elem().Kind() == reflect.Struct) {
+			continue // encoding/json would flatten it
 		}
 		if name == "" {
 			name = f.Name

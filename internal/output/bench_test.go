@@ -9,7 +9,7 @@ func benchmarkList(b *testing.B, f Format) {
 	rows := sample()
 	b.ReportAllocs()
 	for b.Loop() {
-		l := NewList(io.Discard, Options{Format: f}, clientCols)
+		l := NewList(io.Discard, Options{Format: f}, clientView)
 		for i := range 1000 {
 			_ = l.Row(rows[i%len(rows)])
 		}

@@ -6,102 +6,183 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"reflect"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/epicevents/epicevents/internal/termsafe"
 )
 
-// csvWriter writes values of T as CSV rows of their JSON fields: every text
-// cell (a JSON string, object or array) in double quotes, made inert
-// (termsafe.Text) and guarded against formulas (EscapeFormula); numbers and
-// booleans as JSON writes them and null as an empty cell, both unquoted.
-// The header's names are text cells too. Rows end with a line feed, and
-// each is written with one Write as soon as it is known.
+// A Field is one column of CSV: its header and how to write its cell for a
+// value of T. The fields of a record are its JSON fields, in the same order
+// and under the same names; build them with Text, OptText, Int, OptInt,
+// Bool, Money, Time, OptTime and JSONValue, which say the kind of each cell:
+//
+//   - text (Text, Money, Time and the text of JSONValue) is written in
+//     double quotes, its own double quotes doubled, made inert on a terminal
+//     (termsafe.Text) and guarded against formulas (EscapeFormula);
+//   - numbers and booleans are written as JSON writes them, unquoted;
+//   - null (a nil pointer) is an empty cell.
+type Field[T any] struct {
+	// Name heads the column, as a text cell.
+	Name string
+	cell func(b []byte, v T) ([]byte, error)
+}
+
+// Text is a field of text.
+func Text[T any](name string, get func(T) string) Field[T] {
+	return Field[T]{Name: name, cell: func(b []byte, v T) ([]byte, error) {
+		return appendTextCell(b, termsafe.Text(get(v))), nil
+	}}
+}
+
+// OptText is a field of text that may be null.
+func OptText[T any](name string, get func(T) *string) Field[T] {
+	return Field[T]{Name: name, cell: func(b []byte, v T) ([]byte, error) {
+		if s := get(v); s != nil {
+			return appendTextCell(b, termsafe.Text(*s)), nil
+		}
+		return b, nil
+	}}
+}
+
+// Int is a field of a whole number, such as an id.
+func Int[T any](name string, get func(T) int64) Field[T] {
+	return Field[T]{Name: name, cell: func(b []byte, v T) ([]byte, error) {
+		return strconv.AppendInt(b, get(v), 10), nil
+	}}
+}
+
+// OptInt is a field of a whole number that may be null.
+func OptInt[T any](name string, get func(T) *int64) Field[T] {
+	return Field[T]{Name: name, cell: func(b []byte, v T) ([]byte, error) {
+		if n := get(v); n != nil {
+			return strconv.AppendInt(b, *n, 10), nil
+		}
+		return b, nil
+	}}
+}
+
+// Bool is a field of true or false.
+func Bool[T any](name string, get func(T) bool) Field[T] {
+	return Field[T]{Name: name, cell: func(b []byte, v T) ([]byte, error) {
+		return strconv.AppendBool(b, get(v)), nil
+	}}
+}
+
+// An Amount appends its text to b, such as "1500.50" (crm.Cents does).
+type Amount interface {
+	AppendText(b []byte) []byte
+}
+
+// Money is a field of an amount, written as text (as JSON writes it: a
+// string), which stays a plain number for a spreadsheet.
+func Money[T any, M Amount](name string, get func(T) M) Field[T] {
+	return Field[T]{Name: name, cell: func(b []byte, v T) ([]byte, error) {
+		open := len(b)
+		return closeTextCell(get(v).AppendText(append(b, '"')), open), nil
+	}}
+}
+
+// Time is a field of a time, written as text in RFC 3339 with the
+// nanoseconds it has, as JSON writes it; a time that RFC 3339 cannot show
+// (a year beyond 9999) fails, as it does in JSON.
+func Time[T any](name string, get func(T) time.Time) Field[T] {
+	return Field[T]{Name: name, cell: func(b []byte, v T) ([]byte, error) {
+		return appendTimeCell(b, get(v))
+	}}
+}
+
+// OptTime is a field of a time that may be null.
+func OptTime[T any](name string, get func(T) *time.Time) Field[T] {
+	return Field[T]{Name: name, cell: func(b []byte, v T) ([]byte, error) {
+		if t := get(v); t != nil {
+			return appendTimeCell(b, *t)
+		}
+		return b, nil
+	}}
+}
+
+// JSONValue is a field of any value, written as encoding/json writes it: a
+// string as text, an object or an array as its compact JSON text (made inert
+// with termsafe.JSON), a number or a boolean unquoted, null as an empty
+// cell. The audit's changes are one.
+func JSONValue[T any](name string, get func(T) any) Field[T] {
+	return Field[T]{Name: name, cell: func(b []byte, v T) ([]byte, error) {
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(get(v)); err != nil {
+			return nil, err
+		}
+		return appendCell(b, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))), nil
+	}}
+}
+
+// FieldsOf makes the fields of E fields of T, through get: the fields of a
+// record that another one embeds.
+func FieldsOf[T, E any](fields []Field[E], get func(T) E) []Field[T] {
+	out := make([]Field[T], len(fields))
+	for i, f := range fields {
+		out[i] = Field[T]{Name: f.Name, cell: func(b []byte, v T) ([]byte, error) { return f.cell(b, get(v)) }}
+	}
+	return out
+}
+
+// errNoFields is returned for CSV of a view without fields.
+var errNoFields = errors.New("output: CSV needs the fields of the view")
+
+// csvWriter writes values of T as CSV rows of their fields, under a header
+// of the fields' names. Rows end with a line feed, and each is written with
+// one Write as soon as it is known.
 type csvWriter[T any] struct {
-	w       io.Writer
-	header  []string
-	index   map[string]int
-	wrote   bool // header written
-	dynamic bool // header comes from the first row's keys
-	enc     jsonEncoder
-	cells   []json.RawMessage // the current row, by header position
-	line    []byte            // the current row as written
+	w      io.Writer
+	fields []Field[T]
+	wrote  bool   // header written
+	line   []byte // the current row as written
 }
 
-func newCSVWriter[T any](w io.Writer) *csvWriter[T] {
-	c := &csvWriter[T]{w: w}
-	if names, ok := jsonFieldNames(reflect.TypeFor[T]()); ok {
-		c.setHeader(names)
-	} else {
-		c.dynamic = true
+func newCSVWriter[T any](w io.Writer, fields []Field[T]) (*csvWriter[T], error) {
+	if len(fields) == 0 {
+		return nil, errNoFields
 	}
-	return c
-}
-
-func (c *csvWriter[T]) setHeader(names []string) {
-	c.header = names
-	c.index = make(map[string]int, len(names))
-	for i, n := range names {
-		c.index[n] = i
+	for _, f := range fields {
+		if f.cell == nil {
+			return nil, fmt.Errorf("output: the CSV field %q was not made by a field constructor", f.Name)
+		}
 	}
-	c.cells = make([]json.RawMessage, len(names))
+	return &csvWriter[T]{w: w, fields: fields}, nil
 }
 
-// writeHeader writes the header row once. With a dynamic header and no row
-// yet, nothing can be known and nothing is written.
+// writeHeader writes the header row once.
 func (c *csvWriter[T]) writeHeader() error {
-	if c.wrote || c.header == nil {
+	if c.wrote {
 		return nil
 	}
 	c.wrote = true
 	b := c.line[:0]
-	for i, name := range c.header {
+	for i, f := range c.fields {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendTextCell(b, name)
+		b = appendTextCell(b, f.Name)
 	}
 	return c.flush(append(b, '\n'))
 }
 
 func (c *csvWriter[T]) row(v T) error {
-	b, err := c.enc.encode(v)
-	if err != nil {
-		return err
-	}
-	if c.header == nil && c.dynamic {
-		keys, _, err := splitObject(b)
-		if err != nil {
-			return err
-		}
-		c.setHeader(keys)
-	}
 	if err := c.writeHeader(); err != nil {
 		return err
 	}
-	clear(c.cells)
-	err = eachField(b, func(key, val []byte) {
-		var j int
-		var ok bool
-		if bytes.IndexByte(key, '\\') < 0 {
-			j, ok = c.index[string(key[1:len(key)-1])] // no copy: Go looks a []byte key up as is
-		} else {
-			j, ok = c.index[unquote(key)]
-		}
-		if ok {
-			c.cells[j] = val
-		}
-	})
-	if err != nil {
-		return err
-	}
 	line := c.line[:0]
-	for i, raw := range c.cells {
+	for i, f := range c.fields {
 		if i > 0 {
 			line = append(line, ',')
 		}
-		line = appendCell(line, raw)
+		var err error
+		if line, err = f.cell(line, v); err != nil {
+			return err
+		}
 	}
 	return c.flush(append(line, '\n'))
 }
@@ -110,6 +191,18 @@ func (c *csvWriter[T]) flush(line []byte) error {
 	c.line = line[:0] // reused for the next row
 	_, err := c.w.Write(line)
 	return err
+}
+
+// appendTimeCell appends t as a text cell, as time.Time's MarshalJSON
+// writes it (RFC 3339 with the nanoseconds it has), and fails for the same
+// times.
+func appendTimeCell(b []byte, t time.Time) ([]byte, error) {
+	open := len(b)
+	b, err := t.AppendText(append(b, '"'))
+	if err != nil {
+		return nil, err
+	}
+	return closeTextCell(b, open), nil
 }
 
 // appendCell appends one JSON value as a CSV cell: a string as its text,
@@ -148,91 +241,35 @@ func appendTextCell(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-// splitObject splits a JSON object into its keys and raw values, in order.
-// null gives no keys (an all-empty row).
-func splitObject(b []byte) (keys []string, vals []json.RawMessage, err error) {
-	err = eachField(b, func(key, val []byte) {
-		keys = append(keys, unquote(key))
-		vals = append(vals, val)
-	})
-	return keys, vals, err
+// closeTextCell ends a text cell whose text was appended as it is after its
+// opening quote, at b[open]. A text that the rules of appendTextCell would
+// leave alone (amounts and times always are) is closed where it stands,
+// without a copy; any other goes through them.
+func closeTextCell(b []byte, open int) []byte {
+	text := b[open+1:]
+	if plainText(text) {
+		return append(b, '"')
+	}
+	return appendTextCell(b[:open], termsafe.Text(string(text)))
 }
 
-// eachField calls fn with the raw key (quotes included) and raw value of
-// each member of a JSON object, in order; null has none. b must be what
-// encoding/json writes: valid and compact, which lets a plain scan replace a
-// decoder (many times faster, and CSV of a hundred thousand rows must
-// stream fast).
-func eachField(b []byte, fn func(key, val []byte)) error {
-	if string(b) == "null" {
-		return nil
-	}
-	if len(b) < 2 || b[0] != '{' || b[len(b)-1] != '}' {
-		return errors.New("output: csv needs values that encode as JSON objects")
-	}
-	bad := func() error { return fmt.Errorf("output: unexpected JSON %.40q", b) }
-	i := 1
-	for i < len(b)-1 {
-		if b[i] != '"' {
-			return bad()
-		}
-		j := endOfString(b, i)
-		if j < 0 || j+1 >= len(b) || b[j+1] != ':' {
-			return bad()
-		}
-		key := b[i : j+1]
-		i = j + 2
-		j = endOfValue(b, i)
-		if j < 0 {
-			return bad()
-		}
-		fn(key, b[i:j])
-		i = j
-		if b[i] == ',' {
-			i++
+// plainText reports a text that termsafe.Text and EscapeFormula leave as it
+// is and that holds no double quote: printable ASCII without a separator of
+// any spreadsheet, that starts with no formula character unless it is a
+// plain number or a phone.
+func plainText(s []byte) bool {
+	for _, c := range s {
+		if c < 0x20 || c > 0x7e || c == '"' || c == ',' || c == ';' {
+			return false
 		}
 	}
-	return nil
-}
-
-// endOfString returns the index of the quote closing the string opened at
-// b[i], or -1.
-func endOfString(b []byte, i int) int {
-	for j := i + 1; j < len(b); j++ {
-		switch b[j] {
-		case '\\':
-			j++
-		case '"':
-			return j
+	if len(s) > 0 {
+		switch s[0] {
+		case '=', '+', '-', '@':
+			return isPlainNumber(string(s)) || isPhone(string(s))
 		}
 	}
-	return -1
-}
-
-// endOfValue returns the index just past the value starting at b[i]: the
-// next ',' or closing bracket at depth 0, or -1.
-func endOfValue(b []byte, i int) int {
-	depth := 0
-	for j := i; j < len(b); j++ {
-		switch b[j] {
-		case '"':
-			if j = endOfString(b, j); j < 0 {
-				return -1
-			}
-		case '{', '[':
-			depth++
-		case '}', ']':
-			if depth == 0 {
-				return j
-			}
-			depth--
-		case ',':
-			if depth == 0 {
-				return j
-			}
-		}
-	}
-	return -1
+	return true
 }
 
 // unquote decodes a JSON string literal.
@@ -343,40 +380,4 @@ func allDigits(s string) bool {
 		}
 	}
 	return true
-}
-
-// jsonEncoder marshals like json.Marshal but leaves <, > and & alone, which
-// suits a terminal and files better than HTML escapes.
-type jsonEncoder struct {
-	buf bytes.Buffer
-	enc *json.Encoder
-	raw []byte // the last record that wrote itself
-}
-
-// jsonAppender is a record that writes its own JSON, as encoding/json
-// would and faster (crm.Client's AppendJSON).
-type jsonAppender interface {
-	AppendJSON(b []byte) ([]byte, error)
-}
-
-// encode returns the compact JSON of v, without a trailing newline. The
-// bytes are valid until the next call.
-func (e *jsonEncoder) encode(v any) ([]byte, error) {
-	if a, ok := v.(jsonAppender); ok {
-		b, err := a.AppendJSON(e.raw[:0])
-		if err != nil {
-			return nil, err
-		}
-		e.raw = b
-		return b, nil
-	}
-	if e.enc == nil {
-		e.enc = json.NewEncoder(&e.buf)
-		e.enc.SetEscapeHTML(false)
-	}
-	e.buf.Reset()
-	if err := e.enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(e.buf.Bytes(), []byte("\n")), nil
 }

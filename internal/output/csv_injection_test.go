@@ -121,12 +121,19 @@ func TestCSVCellsNoSpreadsheetRuns(t *testing.T) {
 		Total   money             `json:"total"`
 		Changes map[string]change `json:"changes"`
 	}
+	fields := []Field[row]{
+		Int("id", func(r row) int64 { return int64(r.ID) }),
+		Text("name", func(r row) string { return r.Name }),
+		OptText("phone", func(r row) *string { return r.Phone }),
+		Money("total", func(r row) money { return r.Total }),
+		JSONValue("changes", func(r row) any { return r.Changes }),
+	}
 	var rows []row
 	for i, c := range formulaCases {
 		rows = append(rows, row{ID: i + 1, Name: c.in, Phone: ptr("+33612345678"), Total: -1250,
 			Changes: map[string]change{"name": {c.in, "x;" + c.in}}})
 	}
-	got := render(t, Options{Format: FormatCSV}, nil, rows)
+	got := render(t, Options{Format: FormatCSV}, View[row]{Fields: fields}, rows)
 	formulaFree(t, got)
 
 	// The file is still valid CSV that gives back every value, guarded.
@@ -157,7 +164,17 @@ func TestCSVQuotesTextCellsOnly(t *testing.T) {
 		Tags   []string `json:"tags"`
 		Ratio  float64  `json:"ratio"`
 	}
-	got := render(t, Options{Format: FormatCSV}, nil, []row{
+	fields := []Field[row]{
+		Int("id", func(r row) int64 { return r.ID }),
+		Text("name", func(r row) string { return r.Name }),
+		Money("amount", func(r row) money { return r.Amount }),
+		OptText("phone", func(r row) *string { return r.Phone }),
+		Bool("signed", func(r row) bool { return r.Signed }),
+		JSONValue("count", func(r row) any { return r.Count }),
+		JSONValue("tags", func(r row) any { return r.Tags }),
+		JSONValue("ratio", func(r row) any { return r.Ratio }),
+	}
+	got := render(t, Options{Format: FormatCSV}, View[row]{Fields: fields}, []row{
 		{ID: 7, Name: "Kevin Casey", Amount: 150000, Phone: ptr("+33612345678"), Signed: true, Tags: []string{"a", "-b"}, Ratio: -0.5},
 		{ID: 8, Name: `Say "hi"`, Count: ptr(-3)},
 	})
@@ -176,7 +193,11 @@ func TestCSVControlCharacters(t *testing.T) {
 		S string            `json:"s"`
 		M map[string]string `json:"m"`
 	}
-	got := render(t, Options{Format: FormatCSV}, nil, []row{
+	fields := []Field[row]{
+		Text("s", func(r row) string { return r.S }),
+		JSONValue("m", func(r row) any { return r.M }),
+	}
+	got := render(t, Options{Format: FormatCSV}, View[row]{Fields: fields}, []row{
 		{"\x1b]0;owned\x07Ann\x1b[2J", map[string]string{"k": "\x1b[31m\u009b\u202e"}},
 		{"a\rb\r\nc\bd\x7fe\u0085f\xffg", nil},
 		{"tab\there", nil},
@@ -207,7 +228,7 @@ func FuzzEscapeFormula(f *testing.F) {
 			S string `json:"s"`
 		}
 		var buf bytes.Buffer
-		l := NewList(&buf, Options{Format: FormatCSV}, []Column[row]{})
+		l := NewList(&buf, Options{Format: FormatCSV}, View[row]{Fields: []Field[row]{Text("s", func(r row) string { return r.S })}})
 		if err := l.Row(row{s}); err != nil {
 			t.Fatal(err)
 		}

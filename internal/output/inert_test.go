@@ -34,10 +34,10 @@ func TestJSONInert(t *testing.T) {
 	}
 	v := row{Name: hostile, Notes: map[string]string{"k\u009b": "\u2067x\x7f"}}
 	var obj bytes.Buffer
-	if err := Object(&obj, Options{Format: FormatJSON}, nil, v); err != nil {
+	if err := Object(&obj, Options{Format: FormatJSON}, View[row]{}, v); err != nil {
 		t.Fatal(err)
 	}
-	list := render(t, Options{Format: FormatJSON}, nil, []row{v, v})
+	list := render(t, Options{Format: FormatJSON}, View[row]{}, []row{v, v})
 	for name, out := range map[string]string{"object": obj.String(), "list": list} {
 		if s, bad := rawUnsafe(out); bad {
 			t.Errorf("%s: %q reached the output raw:\n%q", name, s, out)

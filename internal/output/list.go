@@ -1,9 +1,12 @@
 package output
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
 
+	"github.com/epicevents/epicevents/internal/crm"
 	"github.com/epicevents/epicevents/internal/termsafe"
 )
 
@@ -33,18 +36,20 @@ type List[T any] struct {
 	table *tableWriter
 }
 
-// NewList starts a list written to w in opt.Format. cols are the table
-// columns; JSON and CSV ignore them and write every JSON field of T. An
-// unknown format makes every later call fail.
-func NewList[T any](w io.Writer, opt Options, cols []Column[T]) *List[T] {
-	l := &List[T]{w: w, cols: cols}
+// NewList starts a list written to w in opt.Format: a table of the view's
+// Columns, CSV of its Fields, or JSON of T itself. An unknown format, or
+// CSV of a view without fields, makes every later call fail.
+func NewList[T any](w io.Writer, opt Options, view View[T]) *List[T] {
+	l := &List[T]{w: w, cols: view.Columns}
 	l.format, l.err = opt.format()
 	switch l.format {
 	case FormatCSV:
-		l.csv = newCSVWriter[T](w)
+		if l.err == nil {
+			l.csv, l.err = newCSVWriter(w, view.Fields)
+		}
 	case FormatTable:
-		tc := make([]tableColumn, len(cols))
-		for i, c := range cols {
+		tc := make([]tableColumn, len(view.Columns))
+		for i, c := range view.Columns {
 			tc[i] = tableColumn{header: sanitize(c.Header), max: c.MaxWidth, fixed: c.Fixed}
 			if tc[i].max <= 0 {
 				tc[i].max = DefaultMaxWidth
@@ -120,4 +125,35 @@ func (l *List[T]) Close() error {
 		l.err = l.table.flush()
 	}
 	return l.err
+}
+
+// jsonEncoder marshals like json.Marshal but leaves <, > and & alone, which
+// suits a terminal and files better than HTML escapes. A record that writes
+// its own JSON (crm.JSONAppender) does so, faster.
+type jsonEncoder struct {
+	buf bytes.Buffer
+	enc *json.Encoder
+	raw []byte // the last record that wrote itself
+}
+
+// encode returns the compact JSON of v, without a trailing newline. The
+// bytes are valid until the next call.
+func (e *jsonEncoder) encode(v any) ([]byte, error) {
+	if a, ok := v.(crm.JSONAppender); ok {
+		b, err := a.AppendJSON(e.raw[:0])
+		if err != nil {
+			return nil, err
+		}
+		e.raw = b
+		return b, nil
+	}
+	if e.enc == nil {
+		e.enc = json.NewEncoder(&e.buf)
+		e.enc.SetEscapeHTML(false)
+	}
+	e.buf.Reset()
+	if err := e.enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(e.buf.Bytes(), []byte("\n")), nil
 }

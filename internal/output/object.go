@@ -10,9 +10,10 @@ import (
 )
 
 // Object writes one value, as shown by show, create, update and the actions.
-// A table is one aligned "Header: value" line per field, never cut; JSON is
-// one indented object; CSV is a header and one row, like a list of one.
-func Object[T any](w io.Writer, opt Options, fields []Column[T], v T) error {
+// A table is one aligned "Header: value" line per column of the view, never
+// cut; JSON is one indented object; CSV is a header and one row of the
+// view's fields, like a list of one.
+func Object[T any](w io.Writer, opt Options, view View[T], v T) error {
 	format, err := opt.format()
 	if err != nil {
 		return err
@@ -29,9 +30,13 @@ func Object[T any](w io.Writer, opt Options, fields []Column[T], v T) error {
 		_, err := w.Write(termsafe.JSON(buf.Bytes()))
 		return err
 	case FormatCSV:
-		c := newCSVWriter[T](w)
+		c, err := newCSVWriter(w, view.Fields)
+		if err != nil {
+			return err
+		}
 		return c.row(v)
 	}
+	fields := view.Columns
 	labels := make([]string, len(fields))
 	lw := 0
 	for i, f := range fields {

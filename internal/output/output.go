@@ -32,8 +32,19 @@ func ParseFormat(s string) (Format, error) {
 // DefaultMaxWidth is the widest a table column gets when Column.MaxWidth is 0.
 const DefaultMaxWidth = 40
 
+// A View is how lists and objects of T are shown: Columns for a table,
+// Fields for CSV. JSON needs neither: it writes T itself.
+type View[T any] struct {
+	// Columns are a table's columns, or the lines of an object shown as a
+	// table: what a reader needs, in the user's words and time zone.
+	Columns []Column[T]
+	// Fields are the columns of CSV: every field of T's JSON, in the same
+	// order and under the same names.
+	Fields []Field[T]
+}
+
 // Column is one column of a table (or one line of an object shown as a
-// table). JSON and CSV ignore columns: they always carry every JSON field of T.
+// table).
 type Column[T any] struct {
 	// Header is the column title in a table, or the label of an object's line.
 	Header string
