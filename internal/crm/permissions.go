@@ -1,7 +1,8 @@
 package crm
 
 // Action is something an employee may try to do. Together with the role and
-// whether the employee owns the object, it decides the permission (SPEC §3).
+// whether the employee owns the object, it decides the permission; the matrix is
+// the function Allowed below, and TestPermissionMatrix spells it out cell by cell.
 type Action string
 
 // The actions of the permission matrix.

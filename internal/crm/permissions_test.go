@@ -2,7 +2,7 @@ package crm
 
 import "testing"
 
-// TestPermissionMatrix spells out SPEC §3 cell by cell: every role × action ×
+// TestPermissionMatrix spells out the permission matrix cell by cell: every role × action ×
 // owner/not-owner, so that any change to the matrix must change this table.
 func TestPermissionMatrix(t *testing.T) {
 	type cell struct{ owner, other bool }

@@ -1,4 +1,4 @@
-// Package httpapi is the JSON API of `epicevents serve` (SPEC §5): the Server,
+// Package httpapi is the JSON API of `epicevents serve` (described by openapi.json): the Server,
 // whose handlers call crm.Service, and the Client, which implements crm.API
 // against it so that the CLI behaves the same in local and remote mode.
 //
