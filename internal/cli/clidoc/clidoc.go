@@ -50,7 +50,8 @@ func Write(w io.Writer) error {
 		if err := doc.GenMarkdownCustom(c, &one, link); err != nil {
 			return fmt.Errorf("%s: %w", c.CommandPath(), err)
 		}
-		buf.Write(drop(demote(one.Bytes()), "#### Options inherited from parent commands", "#### SEE ALSO"))
+		md := drop(demote(one.Bytes()), "#### Options inherited from parent commands", "#### SEE ALSO")
+		buf.Write(compact(md))
 	}
 	_, err := w.Write(bytes.TrimRight(buf.Bytes(), "\n"))
 	if err == nil {
@@ -98,6 +99,24 @@ func drop(md []byte, headings ...string) []byte {
 		}
 	}
 	return out.Bytes()
+}
+
+// compact leaves out what every command shares: the -h, --help line of its
+// options (the introduction says every command has it), an Options section
+// that held nothing else, and the Synopsis heading, whose text follows the
+// command's one-line summary directly.
+func compact(md []byte) []byte {
+	text := string(md)
+	text = strings.Replace(text, "#### Synopsis\n\n", "", 1)
+	var kept []string
+	for _, line := range strings.SplitAfter(text, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), "-h, --help ") {
+			continue
+		}
+		kept = append(kept, line)
+	}
+	text = strings.Join(kept, "")
+	return []byte(strings.Replace(text, "#### Options\n\n```\n```\n\n", "", 1))
 }
 
 // demote moves the headings of one command's section a level down (## is

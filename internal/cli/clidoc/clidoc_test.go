@@ -53,3 +53,16 @@ func TestDemoteLeavesCodeBlocks(t *testing.T) {
 		t.Errorf("demote = %q, want %q", got, want)
 	}
 }
+
+func TestCompact(t *testing.T) {
+	in := "### x\n\nShort\n\n#### Synopsis\n\n```text\nLong\n```\n\n#### Options\n\n```\n  -h, --help   help for x\n```\n\n"
+	want := "### x\n\nShort\n\n```text\nLong\n```\n\n"
+	if got := string(compact([]byte(in))); got != want {
+		t.Errorf("compact = %q, want %q", got, want)
+	}
+	in = "#### Options\n\n```\n      --all   everyone\n  -h, --help   help for list\n```\n"
+	want = "#### Options\n\n```\n      --all   everyone\n```\n"
+	if got := string(compact([]byte(in))); got != want {
+		t.Errorf("compact = %q, want %q", got, want)
+	}
+}
