@@ -2,7 +2,7 @@
 # explain.sh — show the query plan of every list filter of the CLI as the store
 # (internal/sqlstore) sends it, on SQLite (EXPLAIN QUERY PLAN, sqlite3 CLI) or
 # PostgreSQL (EXPLAIN (ANALYZE, COSTS OFF), psql). Run it on a database filled by
-# `epicevents demo`; the output is what docs/performance.md shows.
+# `epicevents demo` (docs/performance.md, "Query plans").
 #
 # usage: scripts/explain.sh sqlite PATH
 #        scripts/explain.sh postgres URL

@@ -4,8 +4,8 @@ package main
 // values of each flag and argument (empty, too long, wrong type, out of
 // range, control characters, another employee's object, ids that name
 // nobody). Each must exit with the CLI's exit code for it (2 invalid, 4
-// forbidden, 5 not found; 3 for credentials and 6 for a conflicting state), print one clear sentence
-// on stderr that names the field or flag, and leave the database unchanged:
+// forbidden, 5 not found; 3 for credentials and 6 for a conflicting state),
+// print one clear sentence on stderr that names the field or flag, and leave the database unchanged:
 // a dump of every table (SELECT * in primary key order; on PostgreSQL also
 // the sequences) is compared before and after each command. Sessions,
 // refresh tokens and login failures are left out of the dump: reading the

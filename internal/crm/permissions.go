@@ -1,8 +1,9 @@
 package crm
 
 // Action is something an employee may try to do. Together with the role and
-// whether the employee owns the object, it decides the permission; the matrix is
-// the function Allowed below, and TestPermissionMatrix spells it out cell by cell.
+// whether the employee owns the object, it decides the permission; the matrix
+// is the function Allowed below, and TestPermissionMatrix spells it out cell
+// by cell.
 type Action string
 
 // The actions of the permission matrix.

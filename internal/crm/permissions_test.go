@@ -2,8 +2,9 @@ package crm
 
 import "testing"
 
-// TestPermissionMatrix spells out the permission matrix cell by cell: every role × action ×
-// owner/not-owner, so that any change to the matrix must change this table.
+// TestPermissionMatrix spells out the permission matrix cell by cell: every
+// role × action × owner/not-owner, so that any change to the matrix must
+// change this table.
 func TestPermissionMatrix(t *testing.T) {
 	type cell struct{ owner, other bool }
 	yes, no, own := cell{true, true}, cell{false, false}, cell{true, false}

@@ -49,8 +49,8 @@ func (c *explainConn) QueryContext(ctx context.Context, query string, args ...an
 // of reading and sorting every matching row: SQLite has no statistics, so its
 // plans do not depend on the data and an empty database shows them. A sort
 // here is what made `events list --mine` take 2.4 s at a million events.
-// PostgreSQL plans from statistics of the real data; docs/performance.md
-// shows those plans at a million rows (scripts/explain.sh).
+// PostgreSQL plans from statistics of the real data; scripts/explain.sh
+// shows its plans on a database that `epicevents demo` filled.
 func TestListPlansDoNotSort(t *testing.T) {
 	ctx := t.Context()
 	db, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "plans.db"))
