@@ -81,6 +81,6 @@ func (a *App) runDemo(ctx context.Context, o *demoOptions) error {
 	}
 	a.done("Added %d employees, %d clients, %d contracts and %d events in %s.",
 		len(res.Employees), res.Clients, res.Contracts, res.Events, time.Since(start).Round(time.Millisecond))
-	a.done("The passwords above are shown only now. Log in with, for example:\n  epicevents login --email %s", res.Employees[0].Employee.Email)
+	a.done("The passwords above are shown only now. Log in with, for example:\n  epicevents login --email %s", res.Employees[0].Email)
 	return nil
 }

@@ -54,8 +54,8 @@ func New(o Options) (*Reporter, error) {
 		Environment: o.Environment,
 		Release:     o.Release,
 		// Personal data is never collected automatically: the scrubber below
-		// is the second line, not the first.
-		SendDefaultPII: false,
+		// is the second line, not the first. (DataCollection replaces the
+		// deprecated SendDefaultPII, which the SDK ignores once it is set.)
 		DataCollection: &sentry.DataCollection{
 			UserInfo:    sentry.Set(false),
 			Cookies:     &sentry.KeyValueCollectionBehavior{Mode: sentry.CollectionOff},
