@@ -22,7 +22,9 @@ func same(a, b crm.Payment) bool {
 }
 
 // money is what a payment may change in a contract.
-func money(c crm.Contract) [3]int64 { return [3]int64{int64(c.TotalAmount), int64(c.AmountDue), c.Version} }
+func money(c crm.Contract) [3]int64 {
+	return [3]int64{int64(c.TotalAmount), int64(c.AmountDue), c.Version}
+}
 
 // change renders an audited change for comparison, whatever types JSON
 // gave its values.
