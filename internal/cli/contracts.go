@@ -13,14 +13,14 @@ func (a *App) contractsCmd() *cobra.Command {
 		Use:     "contracts",
 		Aliases: []string{"contract"},
 		Short:   "Follow and manage contracts",
-		Example: "  epicevents contracts list --unsigned\n  epicevents contracts sign 12",
+		Example: "  epicevents contracts list --unsigned\n  epicevents contracts sign 12\n  epicevents contracts pay 12 --amount 1500",
 	}
 	group(cmd)
 	cmd.AddCommand(a.contractsListCmd(), showCmd(a, "contract", idRef, crm.API.GetContract, views.contract),
 		a.contractsCreateCmd(), a.contractsUpdateCmd(), idCmd(a, about{use: "sign ID",
 			short:   "Mark a contract signed, for good (MANAGEMENT, or its sales contact)",
 			example: "  epicevents contracts sign 12"}, idRef, views.contract, crm.API.SignContract),
-		a.contractsReassignCmd())
+		a.contractsReassignCmd(), a.contractsPayCmd(), a.contractsRefundCmd(), a.contractsPaymentsCmd())
 	return cmd
 }
 

@@ -26,6 +26,7 @@ type Emit[T any] func(T) error
 // List methods read at most Page.Limit rows (all when 0) after Page.Cursor in
 // the list's order and return the cursor of the next page, "" when there is none.
 type Queries interface {
+	IdempotencyQueries
 	// Employees
 	CountEmployees(ctx context.Context) (int, error)
 	CountActiveManagers(ctx context.Context) (int, error)
@@ -132,9 +133,10 @@ type Queries interface {
 	RemoveLoginFailure(ctx context.Context, key string, at time.Time) error
 	ClearLoginFailures(ctx context.Context, key string) error
 	// DeleteExpired deletes what is kept no longer than needed: the login
-	// failures recorded before e.FailuresBefore, and the sessions (with their
+	// failures recorded before e.FailuresBefore, the sessions (with their
 	// refresh tokens) that are revoked, whose absolute expiry is at or before
-	// e.Now, or last used before e.IdleBefore.
+	// e.Now, or last used before e.IdleBefore, and the idempotency keys
+	// recorded before e.IdempotencyBefore.
 	DeleteExpired(ctx context.Context, e Expiry) (Purged, error)
 
 	// Settings are small named values, such as the generated signing key.
@@ -149,12 +151,17 @@ type Expiry struct {
 	FailuresBefore time.Time // login failures older than the longest throttle window
 	Now            time.Time // sessions past their absolute expiry
 	IdleBefore     time.Time // sessions unused for longer than the idle timeout
+	// IdempotencyBefore: the keys of keyed requests recorded before it
+	// (IdempotencyKeep ago).
+	IdempotencyBefore time.Time
 }
 
 // Purged counts the rows DeleteExpired deleted.
 type Purged struct {
 	LoginFailures int64
 	Sessions      int64 // with their refresh tokens
+	// IdempotencyKeys are the keys of keyed requests, with their answers.
+	IdempotencyKeys int64
 }
 
 // EmployeeRefs counts the rows that reference an employee.

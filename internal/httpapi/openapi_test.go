@@ -76,7 +76,10 @@ func TestOpenAPIDocument(t *testing.T) {
 					}
 				}
 			}
-			if strings.Contains(path, "{id}") || op.OperationID == "me" {
+			// A contract's ledger is a list under it, whose entries never
+			// change: there is no version of them to match.
+			ledger := strings.Contains(path, "/payments")
+			if (strings.Contains(path, "{id}") && !ledger) || op.OperationID == "me" {
 				// Every route of one resource, reads included, honours
 				// If-Match.
 				if op.Responses.Status(412) == nil || !takesIfMatch(op) {
