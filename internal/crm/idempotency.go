@@ -119,7 +119,7 @@ func (s *Service) Once(ctx context.Context, field, route, key, hash string,
 			continue
 		case rec.RequestHash != hash:
 			return IdempotentAnswer{}, false, Invalid(field,
-				"was already used for another request; send a new key with each new request")
+				"was already used for a request with another body; send a new key with each new request")
 		case rec.Answer != nil:
 			return *rec.Answer, true, nil
 		case !s.clock().Before(deadline):
