@@ -217,6 +217,7 @@ func FuzzListQuery(f *testing.F) {
 	f.Add(uint8(3), "from=2023-06-04T13:00:00%2B02:00&to=2040-01-01T00:00:00Z&without_support=true")
 	f.Add(uint8(4), "entity=client&entity_id=1&actor_id=1&limit=500")
 	f.Add(uint8(0), "role=SALES&all=true&cursor=eyJrIjoiZW1wbG95ZWVzIiwiaSI6MX0")
+	f.Add(uint8(5), "limit=1&cursor=eyJrIjoicGF5bWVudHMiLCJpIjoxfQ")
 	f.Fuzz(func(t *testing.T, list uint8, query string) {
 		path := strings.ReplaceAll(listRoutes[int(list)%len(listRoutes)], "{id}", "1")
 		if strings.ContainsAny(query, "# \t\r\n") {
