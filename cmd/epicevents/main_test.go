@@ -104,7 +104,12 @@ func postgresSetup(t *testing.T) func(*testscript.Env) error {
 func checkLedgers(env *testscript.Env) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	url := env.Getenv("EPICEVENTS_DATABASE_URL")
+	// The owner, on PostgreSQL: a script that migrates down and up again
+	// leaves the application role without its grants on the new tables.
+	url := env.Getenv("EPICEVENTS_OWNER_DATABASE_URL")
+	if url == "" {
+		url = env.Getenv("EPICEVENTS_DATABASE_URL")
+	}
 	if path, ok := strings.CutPrefix(url, "sqlite:"); ok {
 		if _, err := os.Stat(path); err != nil {
 			return
