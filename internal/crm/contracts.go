@@ -101,8 +101,7 @@ func (s *Service) CreateContract(ctx context.Context, in NewContract) (Contract,
 }
 
 // UpdateContract changes the amounts: MANAGEMENT any contract, SALES those whose
-// sales contact they are. Once signed, only MANAGEMENT changes the total,
-// and the sales contact may only lower the amount due.
+// sales contact they are. Once signed, only MANAGEMENT changes the total.
 //
 // The amount due follows the ledger. A new total sets it to the new total
 // minus what has been paid net, with no ledger entry, and may not be below
@@ -137,13 +136,10 @@ func (s *Service) UpdateContract(ctx context.Context, id int64, p ContractPatch)
 		if p.AmountDue != nil {
 			due = *p.AmountDue
 		}
-		if before.Signed && actor.Role != RoleManagement {
-			if total != before.TotalAmount {
-				return Errorf(CodeForbidden, "permission denied: contract %d is signed; only MANAGEMENT may change its total", id)
-			}
-			if due > before.AmountDue {
-				return Errorf(CodeForbidden, "permission denied: contract %d is signed; you may only lower its amount due (now %s)", id, before.AmountDue)
-			}
+		// Raising the amount due is refused below for everyone (only a
+		// refund does it), signed or not.
+		if before.Signed && actor.Role != RoleManagement && total != before.TotalAmount {
+			return Errorf(CodeForbidden, "permission denied: contract %d is signed; only MANAGEMENT may change its total", id)
 		}
 		// Without a new amount due, the one that follows the new total is
 		// checked below, against what has been paid.

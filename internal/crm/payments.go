@@ -144,7 +144,7 @@ func (s *Service) RecordPayment(ctx context.Context, contractID int64, in NewPay
 func (s *Service) pay(ctx context.Context, q Queries, actor Actor, c Contract, p Payment, now time.Time) (Payment, error) {
 	if p.Amount > c.AmountDue {
 		if c.AmountDue == 0 {
-			return Payment{}, Errorf(CodeConflict, "contract %d is paid in full: nothing is due", c.ID)
+			return Payment{}, Errorf(CodeConflict, "contract %d is paid in full: nothing more can be paid (see `epicevents contracts payments %d`)", c.ID, c.ID)
 		}
 		return Payment{}, Errorf(CodeConflict, "a payment of %s is more than the %s due on contract %d; record at most %s",
 			p.Amount, c.AmountDue, c.ID, c.AmountDue)

@@ -451,3 +451,44 @@ func TestParallelPayments(t *testing.T) {
 		w.checkLedgers()
 	})
 }
+
+// notes records what the service tells Sentry.
+type notes struct {
+	mu   sync.Mutex
+	seen []string
+}
+
+func (n *notes) Notify(_ context.Context, action string, actorID, entityID int64) {
+	n.NotifyDetails(context.Background(), action, actorID, entityID, nil)
+}
+
+func (n *notes) NotifyDetails(_ context.Context, action string, actorID, entityID int64, details map[string]string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.seen = append(n.seen, fmt.Sprint(action, " ", actorID, " ", entityID, " ", details))
+}
+
+// TestPaymentsNotified: Sentry hears of each payment and refund, with ids
+// and amounts only (no reference, no reason).
+func TestPaymentsNotified(t *testing.T) {
+	w := newWorld(t, "sqlite")
+	n := &notes{}
+	svc := crm.NewService(crm.Deps{Store: w.store, Notifier: n, Now: w.clock.Now})
+	boss := must[crm.Employee](t)(w.svc.GetEmployee(w.mgr, w.ids["mgr"]))
+	ctx := crm.WithActor(context.Background(), crm.Actor{Employee: boss})
+	client, _ := w.deal(false)
+
+	k := must[crm.Contract](t)(svc.CreateContract(ctx, crm.NewContract{ClientID: client.ID, TotalAmount: 100000, AmountDue: cents(70000)}))
+	p := must[crm.Payment](t)(svc.RecordPayment(ctx, k.ID, crm.NewPayment{Amount: 20000, Reference: "SECRET-REF"}))
+	must[crm.Contract](t)(svc.UpdateContract(ctx, k.ID, crm.ContractPatch{AmountDue: cents(45000)}))
+	r := must[crm.Payment](t)(svc.RefundPayment(ctx, k.ID, crm.NewRefund{PaymentID: p.ID, Amount: cents(1000), Reason: "SECRET-REASON"}))
+	want := []string{
+		fmt.Sprintf("contract.payment %d %d map[amount:300.00 amount_due_after:700.00 payment_id:%d]", boss.ID, k.ID, p.ID-1),
+		fmt.Sprintf("contract.payment %d %d map[amount:200.00 amount_due_after:500.00 payment_id:%d]", boss.ID, k.ID, p.ID),
+		fmt.Sprintf("contract.payment %d %d map[amount:50.00 amount_due_after:450.00 payment_id:%d]", boss.ID, k.ID, p.ID+1),
+		fmt.Sprintf("contract.refund %d %d map[amount:10.00 amount_due_after:460.00 payment_id:%d refund_of:%d]", boss.ID, k.ID, r.ID, p.ID),
+	}
+	if strings.Join(n.seen, "\n") != strings.Join(want, "\n") {
+		t.Errorf("notified:\n%s\nwant:\n%s", strings.Join(n.seen, "\n"), strings.Join(want, "\n"))
+	}
+}
