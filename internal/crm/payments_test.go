@@ -402,7 +402,8 @@ func TestPaymentAuditAndList(t *testing.T) {
 
 // TestParallelPayments: 30 payments of 300.00 at once on a contract due
 // 5000.00: exactly the 16 that fit succeed, the others are conflicts, and
-// the amount due is exact.
+// the amount due is exact; then parallel refunds of one payment never give
+// back more than it.
 func TestParallelPayments(t *testing.T) {
 	testdb.ForEach(t, func(t *testing.T, engine string) {
 		w := newWorld(t, engine)
@@ -447,6 +448,29 @@ func TestParallelPayments(t *testing.T) {
 		}
 		if after.AmountDue != 20000 || sum != 480000 || len(l) != 16 || after.Version != k.Version+16 {
 			t.Fatalf("due %s, ledger sum %s in %d entries, version %d", after.AmountDue, sum, len(l), after.Version)
+		}
+
+		// 10 refunds of 100.00 at once of one payment of 300.00: 3 succeed.
+		var refunded, refused int
+		other = nil
+		for range 10 {
+			wg.Go(func() {
+				_, err := w.svc.RefundPayment(w.mgr, k.ID, crm.NewRefund{PaymentID: l[0].ID, Amount: cents(10000), Reason: "Split"})
+				mu.Lock()
+				defer mu.Unlock()
+				switch crm.ErrorCode(err) {
+				case "":
+					refunded++
+				case crm.CodeConflict:
+					refused++
+				default:
+					other = append(other, err)
+				}
+			})
+		}
+		wg.Wait()
+		if after := must[crm.Contract](t)(w.svc.GetContract(w.mgr, k.ID)); len(other) > 0 || refunded != 3 || refused != 7 || after.AmountDue != 50000 {
+			t.Fatalf("%d refunds, %d conflicts, other errors %v; due %s", refunded, refused, other, after.AmountDue)
 		}
 		w.checkLedgers()
 	})
