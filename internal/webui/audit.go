@@ -70,7 +70,8 @@ func sentenceCase(s string) string {
 type auditRow struct {
 	crm.AuditEntry
 	// Who is the actor's name (their email at the time when the employee
-	// is gone), or "The system"; WhoHref their page, if they still exist.
+	// is gone), or "The system"; WhoHref their page, if they still exist;
+	// Address the network address they acted from.
 	Who, WhoHref string
 	// What is the action in words.
 	What string
@@ -203,7 +204,7 @@ func (s *Server) auditRow(r *http.Request, e crm.AuditEntry, names map[int64]str
 	row.Record = sentenceCase(e.Entity)
 	if e.EntityID != nil {
 		id := strconv.FormatInt(*e.EntityID, 10)
-		row.Record += " " + id
+		row.Record += "\u00a0" + id // one word: "Employee 8" never breaks
 		if e.Action != e.Entity+".delete" {
 			if href := s.recordPage(r, e.Entity, id, pages); href != "" {
 				row.RecordHref = href
@@ -215,7 +216,9 @@ func (s *Server) auditRow(r *http.Request, e crm.AuditEntry, names map[int64]str
 	}
 	fields := make([]string, 0, len(e.Changes))
 	for k := range e.Changes {
-		fields = append(fields, k)
+		if k != "id" { // the record's number, which the page shows beside the action
+			fields = append(fields, k)
+		}
 	}
 	slices.Sort(fields)
 	for _, k := range fields {

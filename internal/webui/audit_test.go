@@ -48,9 +48,9 @@ func TestAuditPage(t *testing.T) {
 			t.Fatal(err)
 		}
 		pageHas(t, rows[0], w.srv.clock.dateTime(newest.At), `<a href="/employees/`, "Ada Lovelace", "Changed",
-			fmt.Sprintf(`<a href="/employees/%d">Employee %d</a>`, bill.ID, bill.ID), "Last name</span>: Boquet → Bouquet")
+			fmt.Sprintf("<a href=\"/employees/%d\">Employee\u00a0%d</a>", bill.ID, bill.ID), "Last name</span>: Boquet → Bouquet")
 		pageHas(t, rows[1], "Attendees</span>: 319 → 320")
-		pageHas(t, rows[21], "Logged in", "Ada Lovelace")
+		pageHas(t, rows[21], "Logged in", "Ada Lovelace", "from 127.0.0.1")
 		pageHas(t, r.Body, "Europe/Paris", `rel="next"`, `<label for="audit-actor-id">Done by</label>`,
 			`<option value="`+fmt.Sprint(w.person("olga").ID)+`">Olga Former (deactivated)</option>`)
 
@@ -62,13 +62,14 @@ func TestAuditPage(t *testing.T) {
 			t.Fatalf("%d entries about Bill, want 2:\n%s", len(rows), strings.Join(rows, "\n"))
 		}
 		pageHas(t, rows[1], "Created", "First name</span>: none → Bill", "Role</span>: none → SALES")
+		pageLacks(t, rows[1], "Id</span>") // the Record column has the number
 		pageHas(t, r.Body, `<option value="employee" selected>`, `href="/audit">Show everything`)
 		r = ada.get(fmt.Sprintf("/audit?actor_id=%d", bill.ID))
 		for _, row := range auditRowsOf(r.Body) {
 			pageHas(t, row, "Bill Bouquet")
 			pageLacks(t, row, "Ada Lovelace")
 		}
-		pageHas(t, r.Body, "Created", "Client "+fmt.Sprint(w.client("kevin").ID), "Company name</span>: none → Cool Startup LLC")
+		pageHas(t, r.Body, "Created", "Client\u00a0"+fmt.Sprint(w.client("kevin").ID), "Company name</span>: none → Cool Startup LLC")
 		// A failed login names the email typed, without an actor.
 		if c := w.newClient(); c.login("kate@epic.example", "not her password at all", "").Status != http.StatusUnauthorized {
 			t.Fatal("a wrong password was accepted")
