@@ -38,7 +38,7 @@ func TestBrowserEmployees(t *testing.T) {
 			// creates and shows the temporary password once.
 			p.Click("#new-employee")
 			p.Fill("#employee-first-name", "Noor")
-			p.Fill("#employee-last-name", fmt.Sprintf("Haddad %d", i))
+			p.Fill("#employee-last-name", "Haddad")
 			p.Fill("#employee-email", "noor@")
 			p.Select("#employee-role", "SUPPORT")
 			p.Click("#employee-submit")
@@ -61,7 +61,7 @@ func TestBrowserEmployees(t *testing.T) {
 				p.Screenshot("employees-password-" + width)
 			}
 			p.Click("#password-done")
-			if got := p.Text("h1"); got != fmt.Sprintf("Noor Haddad %d", i) {
+			if got := p.Text("h1"); got != "Noor Haddad" {
 				t.Fatalf("the employee's page is %q", got)
 			}
 			checkPage(p)
@@ -70,9 +70,9 @@ func TestBrowserEmployees(t *testing.T) {
 			// Edit: a new last name.
 			p.Click("#employee-edit")
 			checkPage(p)
-			p.Fill("#employee-last-name", fmt.Sprintf("Haddad-Ali %d", i))
+			p.Fill("#employee-last-name", "Haddad-Ali")
 			p.Click("#employee-submit")
-			if got := p.Text(".flash"); got != fmt.Sprintf("Noor Haddad-Ali %d is saved.", i) {
+			if got := p.Text(".flash"); got != "Noor Haddad-Ali is saved." {
 				t.Errorf("after the edit: flash %q", got)
 			}
 
