@@ -31,6 +31,8 @@ var auditActions = map[string]string{
 	"contract.update":            "Changed",
 	"contract.sign":              "Signed",
 	"contract.reassign":          "Reassigned",
+	"contract.payment":           "Recorded a payment",
+	"contract.refund":            "Recorded a refund",
 	"event.create":               "Created",
 	"event.update":               "Changed",
 	"event.assign":               "Assigned support",
