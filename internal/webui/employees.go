@@ -324,7 +324,9 @@ func (s *Server) updateEmployee(w http.ResponseWriter, r *http.Request) error {
 	}
 	patch.FirstName = changed("first_name", current.FirstName)
 	patch.LastName = changed("last_name", current.LastName)
-	patch.Email = changed("email", current.Email)
+	if email := changed("email", current.Email); email != nil && !strings.EqualFold(strings.TrimSpace(*email), current.Email) {
+		patch.Email = email // emails are kept in lower case: another case is no change
+	}
 	if role := changed("role", string(current.Role)); role != nil {
 		patch.Role = (*crm.Role)(role)
 	}
