@@ -125,6 +125,15 @@ func (s *Server) routes() {
 	s.handleOwnAccount("POST /me/password", s.changePassword)
 	// An employee with a session and a password of their own.
 	s.handle("GET /{$}", s.homePage)
+
+	// Clients and contracts.
+	s.handle("GET /clients", s.clientsPage)
+	s.handle("GET /clients/new", s.newClientPage)
+	s.handle("POST /clients", s.createClient)
+	s.handle("GET /clients/{id}", s.clientPage)
+	s.handle("GET /clients/{id}/edit", s.editClientPage)
+	s.handle("POST /clients/{id}", s.updateClient)
+	s.handle("POST /clients/{id}/reassign", s.reassignClient)
 }
 
 // handlerFunc is a page or an action; its error is answered by fail (an
