@@ -134,6 +134,14 @@ func (s *Server) routes() {
 	s.handle("GET /clients/{id}/edit", s.editClientPage)
 	s.handle("POST /clients/{id}", s.updateClient)
 	s.handle("POST /clients/{id}/reassign", s.reassignClient)
+	s.handle("GET /contracts", s.contractsPage)
+	s.handle("GET /contracts/new", s.newContractPage)
+	s.handle("POST /contracts", s.createContract)
+	s.handle("GET /contracts/{id}", s.contractPage)
+	s.handle("GET /contracts/{id}/edit", s.editContractPage)
+	s.handle("POST /contracts/{id}", s.updateContract)
+	s.handle("POST /contracts/{id}/sign", s.signContract)
+	s.handle("POST /contracts/{id}/reassign", s.reassignContract)
 }
 
 // handlerFunc is a page or an action; its error is answered by fail (an
