@@ -38,7 +38,9 @@ func TestBrowserClientsAndContractsPages(t *testing.T) {
 					t.Fatalf("status %d, heading %q", p.Status(), p.Text("h1"))
 				}
 				checkPage(p)
-				shoot(p, v.name, pg.name)
+				if pg.name == "clients" || pg.name == "client" || pg.name == "contract" {
+					shoot(p, v.name, pg.name)
+				}
 			})
 		}
 		t.Run(v.name+"/client-form-errors", func(t *testing.T) {
