@@ -62,6 +62,11 @@ func TestClientsList(t *testing.T) {
 		wantIn(t, r.Body, "John Ouick", `value="ouick"`)
 		wantNotIn(t, r.Body, "Kevin Casey", "Jacky Blangier")
 
+		// A word of digits finds the phone.
+		r = bill.get("/clients?search=612345")
+		wantIn(t, r.Body, "Jacky Blangier")
+		wantNotIn(t, r.Body, "Kevin Casey")
+
 		r = bill.get("/clients?mine=1")
 		wantIn(t, r.Body, "Kevin Casey", "John Ouick")
 		wantNotIn(t, r.Body, "Jacky Blangier", "Léa Martin")
