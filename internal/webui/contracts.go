@@ -147,7 +147,10 @@ func (s *Server) createContract(w http.ResponseWriter, r *http.Request) error {
 	form := NewForm("contract", r.PostForm)
 	total := formCents(form, r.PostForm, "total_amount", true)
 	due := formCents(form, r.PostForm, "amount_due", false)
-	signed, _ := queryFlag(url.Values{"signed": {r.PostForm.Get("signed")}}, "signed")
+	signed, err := queryFlag(r.PostForm, "signed")
+	if err != nil {
+		return err
+	}
 	var k crm.Contract
 	if len(form.Errors) == 0 {
 		k, err = s.svc.CreateContract(r.Context(), crm.NewContract{ClientID: clientID, TotalAmount: *total, AmountDue: due, Signed: signed})

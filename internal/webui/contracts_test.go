@@ -111,6 +111,15 @@ func TestContractCreate(t *testing.T) {
 		}
 		wantIn(t, ada.get(r.Location()).Body, fmt.Sprintf("Contract %d created.", kid), "1500.50 €", "500.00 €")
 
+		// Created signed: the contract's page offers its sales contact a new event.
+		r = ada.post("/contracts", url.Values{"client_id": {id}, "total_amount": {"100"}, "signed": {"1"}})
+		wantStatus(t, r, http.StatusSeeOther)
+		sid, _ := strconv.ParseInt(strings.TrimPrefix(r.Location(), "/contracts/"), 10, 64)
+		if k, _ := w.svc.GetContract(w.as("ada"), sid); !k.Signed || k.AmountDue != 100_00 {
+			t.Errorf("created signed: %+v", k)
+		}
+		before++
+
 		// Sales reps and support do not create contracts.
 		for _, role := range []crm.Role{crm.RoleSales, crm.RoleSupport} {
 			c := w.loginAs(role)
@@ -120,6 +129,10 @@ func TestContractCreate(t *testing.T) {
 		}
 		if n := count(); n != before+1 {
 			t.Errorf("%d contracts created, want 1", n-before)
+		}
+		wantStatus(t, ada.post("/contracts", url.Values{"client_id": {id}, "total_amount": {"100"}, "signed": {"maybe"}}), http.StatusBadRequest)
+		if n := count(); n != before+1 {
+			t.Errorf("a form with a bad signed box created a contract")
 		}
 		wantStatus(t, ada.get("/contracts/new"), http.StatusBadRequest)
 		wantStatus(t, ada.get("/contracts/new?client_id=999999"), http.StatusNotFound)
