@@ -125,6 +125,23 @@ func (s *Server) routes() {
 	s.handleOwnAccount("POST /me/password", s.changePassword)
 	// An employee with a session and a password of their own.
 	s.handle("GET /{$}", s.homePage)
+
+	// Clients and contracts.
+	s.handle("GET /clients", s.clientsPage)
+	s.handle("GET /clients/new", s.newClientPage)
+	s.handle("POST /clients", s.createClient)
+	s.handle("GET /clients/{id}", s.clientPage)
+	s.handle("GET /clients/{id}/edit", s.editClientPage)
+	s.handle("POST /clients/{id}", s.updateClient)
+	s.handle("POST /clients/{id}/reassign", s.reassignClient)
+	s.handle("GET /contracts", s.contractsPage)
+	s.handle("GET /contracts/new", s.newContractPage)
+	s.handle("POST /contracts", s.createContract)
+	s.handle("GET /contracts/{id}", s.contractPage)
+	s.handle("GET /contracts/{id}/edit", s.editContractPage)
+	s.handle("POST /contracts/{id}", s.updateContract)
+	s.handle("POST /contracts/{id}/sign", s.signContract)
+	s.handle("POST /contracts/{id}/reassign", s.reassignContract)
 }
 
 // handlerFunc is a page or an action; its error is answered by fail (an
