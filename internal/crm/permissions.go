@@ -98,3 +98,29 @@ func forbidden(r Role, a Action) *Error {
 	}
 	return Errorf(CodeForbidden, "permission denied: as %s you cannot %s", r, what)
 }
+
+// MayCreateEventOn reports whether e may add an event to contract c: its
+// sales contact may, once it is signed. CreateEvent decides by the same
+// rule; the pages ask it only to show or hide their buttons.
+func MayCreateEventOn(e Employee, c Contract) bool {
+	return c.Signed && Allowed(e.Role, ActCreateEvent, c.SalesContactID == e.ID)
+}
+
+// MayUpdateEvent reports whether e may change the details of ev (and add a
+// note to it): MANAGEMENT any event, SUPPORT the events assigned to them.
+func MayUpdateEvent(e Employee, ev Event) bool {
+	return Allowed(e.Role, ActUpdateEvent, ev.SupportContactID != nil && *ev.SupportContactID == e.ID)
+}
+
+// CheckUpdateEvent is MayUpdateEvent as the refusal the service gives (nil
+// when allowed).
+func CheckUpdateEvent(e Employee, ev Event) error {
+	if MayUpdateEvent(e, ev) {
+		return nil
+	}
+	return forbidden(e.Role, ActUpdateEvent)
+}
+
+// MayRenameEvent reports whether an employee of role may change an event's
+// name, beside its other details: only MANAGEMENT may.
+func MayRenameEvent(role Role) bool { return role == RoleManagement }

@@ -125,6 +125,17 @@ func (s *Server) routes() {
 	s.handleOwnAccount("POST /me/password", s.changePassword)
 	// An employee with a session and a password of their own.
 	s.handle("GET /{$}", s.homePage)
+
+	// Events: the list, an event's page, its creation from a signed
+	// contract, its edit and notes, its support contact.
+	s.handle("GET /events", s.eventsPage)
+	s.handle("GET /events/new", s.newEventPage)
+	s.handle("POST /events", s.createEvent)
+	s.handle("GET /events/{id}", s.eventPage)
+	s.handle("GET /events/{id}/edit", s.editEventPage)
+	s.handle("POST /events/{id}", s.updateEvent)
+	s.handle("POST /events/{id}/assign", s.assignSupport)
+	s.handle("POST /events/{id}/unassign", s.unassignSupport)
 }
 
 // handlerFunc is a page or an action; its error is answered by fail (an
