@@ -8,9 +8,9 @@ import (
 // its SVG, which scales to the page's width): bars stand on the baseline,
 // the tallest reaching barTop; month labels sit under the baseline.
 const (
-	chartWidth    = 600
-	chartHeight   = 250
-	chartBaseline = 215
+	chartWidth    = 480
+	chartHeight   = 225
+	chartBaseline = 190
 	chartBarTop   = 25
 )
 

@@ -36,12 +36,19 @@ type eventRow struct {
 	crm.Event
 	// Phone is the client's phone as shown, and Tel as dialled.
 	Phone, Tel string
+	// EndTime is the time of the end alone ("23:00") when the event ends
+	// on the day it starts, in the company's zone; "" otherwise.
+	EndTime string
 }
 
-func newEventRow(e crm.Event) eventRow {
+func (s *Server) eventRow(e crm.Event) eventRow {
 	r := eventRow{Event: e}
 	if e.ClientPhone != nil && *e.ClientPhone != "" {
 		r.Phone, r.Tel = phonefmt.Format(*e.ClientPhone), *e.ClientPhone
+	}
+	start, end := e.Start.In(s.clock.loc), e.End.In(s.clock.loc)
+	if start.Format(time.DateOnly) == end.Format(time.DateOnly) {
+		r.EndTime = end.Format("15:04")
 	}
 	return r
 }
@@ -111,7 +118,7 @@ func (s *Server) eventsPage(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	next, err := s.svc.ListEvents(r.Context(), f, func(e crm.Event) error {
-		v.Rows = append(v.Rows, newEventRow(e))
+		v.Rows = append(v.Rows, s.eventRow(e))
 		return nil
 	})
 	if err != nil {
@@ -159,7 +166,7 @@ func (s *Server) eventPageData(w http.ResponseWriter, r *http.Request) (*Page, *
 		return nil, nil, err
 	}
 	p := s.newPage(w, r, e.Name)
-	v := &eventView{Event: newEventRow(e), Note: NewForm("note", nil), Assign: NewForm("assign", nil)}
+	v := &eventView{Event: s.eventRow(e), Note: NewForm("note", nil), Assign: NewForm("assign", nil)}
 	if e.Notes != nil && *e.Notes != "" {
 		v.Notes = strings.Split(*e.Notes, "\n")
 	}

@@ -87,7 +87,7 @@ func (s *Server) events(ctx context.Context, f crm.EventFilter) ([]eventRow, err
 	events, err := firstRows(func(emit crm.Emit[crm.Event]) (string, error) { return s.svc.ListEvents(ctx, f, emit) })
 	rows := make([]eventRow, len(events))
 	for i, e := range events {
-		rows[i] = newEventRow(e)
+		rows[i] = s.eventRow(e)
 	}
 	return rows, err
 }

@@ -71,7 +71,7 @@ func TestHomeSupport(t *testing.T) {
 			t.Errorf("Kate's agenda: %v, want %s", seq, want)
 		}
 		wantIn(t, agenda, `Kevin Casey, <a href="tel:&#43;67812345678">`, "Station F, 5 Parvis Alan Turing, 75013 Paris", "<dd>150</dd>",
-			"Mon 4 May 2026, 18:00")
+			"Mon 4 May 2026, 18:00</time> to <time datetime=\"2026-05-04T21:00:00Z\">23:00</time>")
 		r = w.loginAsPerson("alienor").get("/")
 		wantIn(t, section(t, r.Body, "agenda-heading"), `<h3 id="agenda-this-week">This week</h3>`, "Cool Startup Board Dinner")
 	})
@@ -142,7 +142,7 @@ func TestHomeManagement(t *testing.T) {
 			"<tr><th scope=\"row\">April 2026</th><td>29500.00</td><td>2</td></tr>",
 			"<tr><th scope=\"row\">June 2025</th><td>0.00</td><td>0</td></tr>",
 			"<tr><th scope=\"row\">May 2026</th><td>0.00</td><td>0</td></tr>",
-			`<rect class="bar" x="`, `height="190"`)
+			`<rect class="bar" x="`, `height="165"`)
 		wantNotIn(t, chart, "May 2025", "style=")
 		if n := strings.Count(chart, `<rect class="bar"`); n != 12 {
 			t.Errorf("%d bars, want 12", n)
