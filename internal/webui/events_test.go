@@ -377,11 +377,21 @@ func TestAssignSupport(t *testing.T) {
 	})
 }
 
-// TestEventsEscaping: what people type shows as text on every events page.
+// TestEventsEscaping: what people type shows as text on every events page
+// and on my work: an event's name, place and notes, its client's name.
 func TestEventsEscaping(t *testing.T) {
 	w := newWorld(t, "sqlite")
 	for i, payload := range xss {
-		e, err := w.svc.CreateEvent(w.as("bill"), crm.NewEvent{ContractID: w.contract("kevinSigned").ID,
+		client, err := w.svc.CreateClient(w.as("bill"), crm.NewClient{FirstName: payload, LastName: payload,
+			Email: fmt.Sprintf("xss%d@example.com", i), CompanyName: &payload})
+		if err != nil {
+			t.Fatal(err)
+		}
+		contract, err := w.svc.CreateContract(w.as("ada"), crm.NewContract{ClientID: client.ID, TotalAmount: 100_00, Signed: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := w.svc.CreateEvent(w.as("bill"), crm.NewEvent{ContractID: contract.ID,
 			Name: payload, Start: w.at("2026-06-01", "10:00").Add(time.Duration(i) * time.Hour),
 			End: w.at("2026-06-02", "10:00"), Location: payload, Notes: &payload})
 		if err != nil {
@@ -391,9 +401,18 @@ func TestEventsEscaping(t *testing.T) {
 			t.Fatal(err)
 		}
 		path := fmt.Sprintf("/events/%d", e.ID)
-		for _, key := range []string{"kate", "ada"} {
+		if _, err := w.svc.CreateContract(w.as("ada"), crm.NewContract{ClientID: client.ID, TotalAmount: 100_00}); err != nil {
+			t.Fatal(err)
+		}
+		for _, key := range []string{"kate", "ada", "bill"} {
 			c := w.loginAsPerson(key)
-			for _, p := range []string{"/events", path, path + "/edit", "/"} {
+			pages := []string{"/events", path, "/", fmt.Sprintf("/events?contract_id=%d", contract.ID)}
+			if key != "bill" {
+				pages = append(pages, path+"/edit")
+			} else {
+				pages = append(pages, fmt.Sprintf("/events/new?contract_id=%d", contract.ID))
+			}
+			for _, p := range pages {
 				r := c.get(p)
 				wantStatus(t, r, http.StatusOK)
 				wantNotIn(t, r.Body, payload)
