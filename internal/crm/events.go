@@ -123,7 +123,13 @@ func eventContract(ctx context.Context, q Queries, actor Actor, id int64) error 
 	if err != nil {
 		return err
 	}
-	if err := check(actor, ActCreateEvent, c.SalesContactID == actor.ID); err != nil {
+	return createEventRefusal(actor.Employee, c)
+}
+
+// createEventRefusal is why e may not add an event to contract c (not its
+// sales contact, or not signed yet), or nil when e may.
+func createEventRefusal(e Employee, c Contract) error {
+	if err := check(Actor{Employee: e}, ActCreateEvent, c.SalesContactID == e.ID); err != nil {
 		return err
 	}
 	if !c.Signed {

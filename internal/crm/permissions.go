@@ -100,11 +100,9 @@ func forbidden(r Role, a Action) *Error {
 }
 
 // MayCreateEventOn reports whether e may add an event to contract c: its
-// sales contact may, once it is signed. CreateEvent decides by the same
-// rule; the pages ask it only to show or hide their buttons.
-func MayCreateEventOn(e Employee, c Contract) bool {
-	return c.Signed && Allowed(e.Role, ActCreateEvent, c.SalesContactID == e.ID)
-}
+// sales contact may, once it is signed. It is the rule CreateEvent applies;
+// the pages ask it only to show or hide their buttons.
+func MayCreateEventOn(e Employee, c Contract) bool { return createEventRefusal(e, c) == nil }
 
 // MayUpdateEvent reports whether e may change the details of ev (and add a
 // note to it): MANAGEMENT any event, SUPPORT the events assigned to them.
