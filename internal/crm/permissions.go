@@ -132,3 +132,27 @@ func MayChangeTotal(e Employee, k Contract) bool {
 // that asked the helpers above before showing a form the service would
 // refuse to save.
 func Refusal(role Role, a Action) error { return forbidden(role, a) }
+
+// MayCreateEventOn reports whether e may add an event to contract c: its
+// sales contact may, once it is signed. It is the rule CreateEvent applies;
+// the pages ask it only to show or hide their buttons.
+func MayCreateEventOn(e Employee, c Contract) bool { return createEventRefusal(e, c) == nil }
+
+// MayUpdateEvent reports whether e may change the details of ev (and add a
+// note to it): MANAGEMENT any event, SUPPORT the events assigned to them.
+func MayUpdateEvent(e Employee, ev Event) bool {
+	return Allowed(e.Role, ActUpdateEvent, ev.SupportContactID != nil && *ev.SupportContactID == e.ID)
+}
+
+// CheckUpdateEvent is MayUpdateEvent as the refusal the service gives (nil
+// when allowed).
+func CheckUpdateEvent(e Employee, ev Event) error {
+	if MayUpdateEvent(e, ev) {
+		return nil
+	}
+	return forbidden(e.Role, ActUpdateEvent)
+}
+
+// MayRenameEvent reports whether an employee of role may change an event's
+// name, beside its other details: only MANAGEMENT may.
+func MayRenameEvent(role Role) bool { return role == RoleManagement }

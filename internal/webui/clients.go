@@ -314,21 +314,6 @@ type clientView struct {
 	MayContract  bool
 }
 
-// eventRow is an event as the lists of the client and contract pages show
-// it.
-type eventRow struct {
-	crm.Event
-	Support string // the support contact's name, "" when nobody
-}
-
-func newEventRow(e crm.Event) eventRow {
-	row := eventRow{Event: e}
-	if e.SupportContactName != nil {
-		row.Support = *e.SupportContactName
-	}
-	return row
-}
-
 // clientPage is GET /clients/{id}: the client, with their contracts and
 // the events of those contracts.
 func (s *Server) clientPage(w http.ResponseWriter, r *http.Request) error {
@@ -367,7 +352,7 @@ func (s *Server) showClient(w http.ResponseWriter, r *http.Request, id int64, st
 	for _, k := range v.Contracts {
 		if _, err := s.svc.ListEvents(ctx, crm.EventFilter{ContractID: &k.ID, Page: crm.Page{Limit: listRows}},
 			func(e crm.Event) error {
-				v.Events = append(v.Events, newEventRow(e))
+				v.Events = append(v.Events, s.eventRow(e))
 				return nil
 			}); err != nil {
 			return err

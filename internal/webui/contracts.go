@@ -319,7 +319,7 @@ func (s *Server) showContract(w http.ResponseWriter, r *http.Request, id int64, 
 		MayEvent:    k.Signed && crm.MayOnContract(viewer, crm.ActCreateEvent, k)}
 	next, err := s.svc.ListEvents(ctx, crm.EventFilter{ContractID: &k.ID, Page: crm.Page{Limit: listRows}},
 		func(e crm.Event) error {
-			v.Events = append(v.Events, newEventRow(e))
+			v.Events = append(v.Events, s.eventRow(e))
 			return nil
 		})
 	if err != nil {

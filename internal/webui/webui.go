@@ -142,6 +142,17 @@ func (s *Server) routes() {
 	s.handle("POST /contracts/{id}", s.updateContract)
 	s.handle("POST /contracts/{id}/sign", s.signContract)
 	s.handle("POST /contracts/{id}/reassign", s.reassignContract)
+
+	// Events: the list, an event's page, its creation from a signed
+	// contract, its edit and notes, its support contact.
+	s.handle("GET /events", s.eventsPage)
+	s.handle("GET /events/new", s.newEventPage)
+	s.handle("POST /events", s.createEvent)
+	s.handle("GET /events/{id}", s.eventPage)
+	s.handle("GET /events/{id}/edit", s.editEventPage)
+	s.handle("POST /events/{id}", s.updateEvent)
+	s.handle("POST /events/{id}/assign", s.assignSupport)
+	s.handle("POST /events/{id}/unassign", s.unassignSupport)
 }
 
 // handlerFunc is a page or an action; its error is answered by fail (an
