@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # bench-cli.sh — time whole `epicevents` processes on a database filled by
-# `epicevents demo` (SPEC §9). Public tools only: hyperfine and /usr/bin/time.
+# `epicevents demo` (the figures of BENCHMARKS.md). Public tools only: hyperfine and /usr/bin/time.
 #
 # usage: scripts/bench-cli.sh NAME DATABASE_URL CLIENTS [BINARY]
 #   NAME          a label, also the scratch EPICEVENTS_HOME (/tmp/epicevents-bench/NAME)

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# explain.sh — show the query plan of every list of SPEC §4 as the store
+# explain.sh — show the query plan of every list filter of the CLI as the store
 # (internal/sqlstore) sends it, on SQLite (EXPLAIN QUERY PLAN, sqlite3 CLI) or
 # PostgreSQL (EXPLAIN (ANALYZE, COSTS OFF), psql). Run it on a database filled by
-# `epicevents demo`; the output is what docs/performance.md shows.
+# `epicevents demo` (docs/performance.md, "Query plans").
 #
 # usage: scripts/explain.sh sqlite PATH
 #        scripts/explain.sh postgres URL

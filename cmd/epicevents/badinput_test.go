@@ -1,11 +1,11 @@
 package main
 
-// Bad input through the CLI (issue 7, item 4): for every command, invalid
+// Bad input through the CLI: for every command, invalid
 // values of each flag and argument (empty, too long, wrong type, out of
 // range, control characters, another employee's object, ids that name
-// nobody). Each must exit with the code of SPEC §4 (2 invalid, 4 forbidden,
-// 5 not found; a few 3 and 6 where SPEC says so), print one clear sentence
-// on stderr that names the field or flag, and leave the database unchanged:
+// nobody). Each must exit with the CLI's exit code for it (2 invalid, 4
+// forbidden, 5 not found; 3 for credentials and 6 for a conflicting state),
+// print one clear sentence on stderr that names the field or flag, and leave the database unchanged:
 // a dump of every table (SELECT * in primary key order; on PostgreSQL also
 // the sequences) is compared before and after each command. Sessions,
 // refresh tokens and login failures are left out of the dump: reading the
@@ -38,7 +38,7 @@ type biCase struct {
 	as     string   // who runs it: ada, bill, sam, kate (logged in), or "" for nobody
 	args   []string // the command line
 	stdin  string
-	code   int    // the exit code SPEC §4 gives
+	code   int    // the exit code the CLI documents for this refusal
 	want   string // a regexp stderr must match (case-insensitive): the field or flag at fault
 	env    []string
 	remote bool // also in the remote-mode subset
@@ -61,7 +61,8 @@ func (c biCase) name() string {
 	return s
 }
 
-// Values that break the field limits of SPEC §2.
+// Values that break the field limits (crm.MaxNameLen and the others in
+// internal/crm/validate.go).
 var (
 	biName101     = strings.Repeat("n", 101)
 	biName201     = strings.Repeat("e", 201)
@@ -512,7 +513,7 @@ type biFixture struct {
 	logins  []string // the employees logged in
 }
 
-// biLogins are the employees of the fixture; those with login are logged in.
+// biEmployees are the employees of the fixture; those with login are logged in.
 var biEmployees = []fiEmployee{
 	{name: "bill", role: "SALES", first: "Bill", last: "Boquet", login: true},
 	{name: "sam", role: "SALES", first: "Sam", last: "Seller", login: true},

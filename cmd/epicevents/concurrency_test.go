@@ -1,6 +1,6 @@
 package main
 
-// Concurrent CLI writers in local mode (issue 7, item 1): several
+// Concurrent CLI writers in local mode: several
 // `epicevents` processes writing to one database at once must wait for each
 // other, never fail with "database is locked", and lose nothing.
 

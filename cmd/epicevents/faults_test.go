@@ -1,6 +1,6 @@
 package main
 
-// Fault injection (issue 7, item 2): PostgreSQL stopped and restarted under
+// Fault injection: PostgreSQL stopped and restarted under
 // `serve`'s load, and SIGKILL of the CLI and of `serve` in the middle of
 // writes, on SQLite and PostgreSQL. PostgreSQL here is always a cluster of
 // the test's own (fiStartCluster): the shared server is never stopped.

@@ -50,7 +50,7 @@ func setupSQLite(env *testscript.Env) error {
 
 // TestScriptsPostgres runs the same scripts on PostgreSQL, each in a fresh
 // database created for it and dropped after it, connected as the application
-// role of docs/postgresql.md (SPEC §6, issue 5): an owner role migrated the
+// role of docs/postgresql.md (least privilege): an owner role migrated the
 // database and granted the application role its privileges, and every command
 // of the script connects as the application role, which owns nothing and
 // cannot run DDL. EPICEVENTS_OWNER_DATABASE_URL connects as the owner, for

@@ -1,6 +1,6 @@
 package main
 
-// Several servers, one database (issue 4, item 6): two `epicevents serve`
+// Several servers, one database: two `epicevents serve`
 // processes on one PostgreSQL database behave as one. A session opened on one
 // works on the other; logout and deactivation through one are refused by the
 // other on the very next request; login throttling, per account and per

@@ -29,7 +29,7 @@ type Params struct {
 }
 
 // DefaultParams are the OWASP Password Storage Cheat Sheet minimum for argon2id
-// (19 MiB, 2 iterations, 1 lane), which SPEC §7 adopts.
+// (19 MiB, 2 iterations, 1 lane), which this product adopts as its floor.
 var DefaultParams = Params{Memory: 19 * 1024, Iterations: 2, Parallelism: 1, SaltLen: 16, KeyLen: 32}
 
 // Limits on parameters read from a stored hash: a corrupted or hostile row must
@@ -49,7 +49,7 @@ var ErrMalformedHash = errors.New("auth: malformed argon2id hash")
 
 // Hasher hashes and verifies passwords with a bound on how many argon2id
 // computations run at once, because each one holds Params.Memory KiB: without
-// the bound, a burst of logins could exhaust the server's memory (SPEC §7).
+// the bound, a burst of logins could exhaust the server's memory.
 type Hasher struct {
 	p     Params
 	sem   chan struct{}
@@ -137,7 +137,7 @@ func (h *Hasher) Verify(encoded, password string) (ok bool, needsRehash bool, er
 
 // VerifyDummy does the work of a failed Verify with h's parameters, so that a
 // login for an unknown email costs the same time as a wrong password and
-// response time does not tell which emails exist (SPEC §7).
+// response time does not tell which emails exist.
 func (h *Hasher) VerifyDummy(password string) {
 	_, _, _ = h.Verify(h.dummy, password)
 }

@@ -44,7 +44,7 @@ func TestHashSaltsDiffer(t *testing.T) {
 }
 
 // TestDefaultParams checks the production parameters end to end and the exact
-// PHC layout that SPEC §7 implies.
+// PHC layout: argon2id, 19 MiB, 2 iterations, 1 lane, 16-byte salt, 32-byte key.
 func TestDefaultParams(t *testing.T) {
 	h := NewHasher(DefaultParams)
 	enc, err := h.Hash("a long enough passphrase")

@@ -20,6 +20,9 @@ func TestRefreshToken(t *testing.T) {
 		if raw, err := base64.RawURLEncoding.DecodeString(tok); err != nil || len(raw) != 32 {
 			t.Fatalf("token %q is not 32 bytes of base64url: %v", tok, err)
 		}
+		if hash == tok {
+			t.Fatalf("NewRefreshToken returned the token itself as its hash")
+		}
 		if hash != HashToken(tok) {
 			t.Fatalf("hash %q != HashToken(token) %q", hash, HashToken(tok))
 		}
@@ -39,8 +42,13 @@ func TestHashToken(t *testing.T) {
 		if got := HashToken(tt.in); got != tt.want {
 			t.Errorf("HashToken(%q) = %s, want %s", tt.in, got, tt.want)
 		}
-		if HashToken(tt.in) != HashToken(tt.in) {
-			t.Errorf("HashToken(%q) is not stable", tt.in)
+		// The service hashes through RefreshTokens; it must store the same form.
+		if got := (RefreshTokens{}).Hash(tt.in); got != tt.want {
+			t.Errorf("RefreshTokens.Hash(%q) = %s, want %s", tt.in, got, tt.want)
+		}
+		// One more byte must give another hash: the input is not ignored or cut.
+		if HashToken(tt.in+"x") == tt.want {
+			t.Errorf("HashToken(%q) equals HashToken(%q)", tt.in+"x", tt.in)
 		}
 	}
 }

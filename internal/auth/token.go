@@ -23,11 +23,12 @@ const (
 	// but pinning it stops any future JWT kind from being accepted as one.
 	tokenType = "access"
 
-	// MinKeyLen is the shortest HS256 key accepted: 256 bits (SPEC §7, RFC 7518
+	// MinKeyLen is the shortest HS256 key accepted: 256 bits (RFC 7518
 	// §3.2 requires a key at least as long as the hash output).
 	MinKeyLen = 32
 
-	// leeway absorbs clock skew between server instances (SPEC §7: ≤ 60 s).
+	// leeway absorbs clock skew between server instances; it must stay
+	// at most 60 s.
 	leeway = 30 * time.Second
 	// maxTokenLen refuses absurd inputs before any decoding work; our tokens
 	// are about 300 bytes.

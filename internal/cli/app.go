@@ -59,6 +59,11 @@ type App struct {
 	api    crm.API
 	server string // normalised server URL in remote mode, else ""
 
+	// sessionF, when set, stands in for session: flag tests hand every
+	// command an API that records what the command sends, so that parsing
+	// is tested without a backend or a login (the GitHub CLI's runF).
+	sessionF func(context.Context) (crm.API, context.Context, error)
+
 	// homeChecked: warnOpenHome has run (it speaks once per command).
 	homeChecked bool
 
@@ -385,6 +390,9 @@ func (a *App) tokens() *tokenstore.Store {
 // session returns the API and a context that carries the stored access token,
 // refreshed first when it has expired or is about to.
 func (a *App) session(ctx context.Context) (crm.API, context.Context, error) {
+	if a.sessionF != nil {
+		return a.sessionF(ctx)
+	}
 	api, err := a.backend(ctx)
 	if err != nil {
 		return nil, ctx, err

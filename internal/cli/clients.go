@@ -13,6 +13,9 @@ func (a *App) clientsCmd() *cobra.Command {
 		Use:     "clients",
 		Aliases: []string{"client"},
 		Short:   "Find and manage clients",
+		Long: `A client is a person at a client company; its sales contact is the SALES
+employee who owns it. The client of show, update and reassign is named by id
+or email. Alias: ` + "`client`" + `.`,
 		Example: "  epicevents clients list --search casey\n  epicevents clients create --first-name Kevin --last-name Casey --email kevin@startup.io",
 	}
 	group(cmd)

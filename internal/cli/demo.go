@@ -26,7 +26,7 @@ func (a *App) demoCmd() *cobra.Command {
 		Long: `demo adds sample data to a database where ` + "`epicevents init`" + ` was done:
 five SALES and five SUPPORT employees, N clients (default 50) with a contract
 and an event each (signed or not, paid or not, past or upcoming, with or
-without support), and the sample records of the original brief (Kevin Casey,
+without support), and the three sample records (Kevin Casey,
 the John Ouick Wedding, the Lou Bouzin General Assembly).
 
 The employees' passwords are random and printed once, on standard output:
@@ -81,6 +81,6 @@ func (a *App) runDemo(ctx context.Context, o *demoOptions) error {
 	}
 	a.done("Added %d employees, %d clients, %d contracts and %d events in %s.",
 		len(res.Employees), res.Clients, res.Contracts, res.Events, time.Since(start).Round(time.Millisecond))
-	a.done("The passwords above are shown only now. Log in with, for example:\n  epicevents login --email %s", res.Employees[0].Employee.Email)
+	a.done("The passwords above are shown only now. Log in with, for example:\n  epicevents login --email %s", res.Employees[0].Email)
 	return nil
 }

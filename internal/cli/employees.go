@@ -16,6 +16,9 @@ func (a *App) employeesCmd() *cobra.Command {
 		Use:     "employees",
 		Aliases: []string{"employee"},
 		Short:   "List and manage employees (changes: MANAGEMENT only)",
+		Long: `Everyone lists and shows employees; only MANAGEMENT changes them. No command
+ever shows a password or a hash. An employee is named by id or email. Alias:
+` + "`employee`" + `.`,
 		Example: "  epicevents employees list --role SALES\n  epicevents employees show 3",
 	}
 	group(cmd)
@@ -325,7 +328,10 @@ func (a *App) auditCmd() *cobra.Command {
 clients, contracts and events with the values before and after, and every
 login, failed login and logout. Entities: employee (changes to employees, and
 their logins, failed logins and logouts), client, contract, event, and session
-(a reused refresh token, which ends the session).`,
+(a reused refresh token, which ends the session). Entries cannot be edited or
+deleted. In the table, ∅ means no value. The address (client_addr) is the
+client's as the server saw it, for what was done through serve (a reverse
+proxy's, behind one); it is empty in local mode.`,
 		Example: "  epicevents audit list\n  epicevents audit list --entity employee --id 4 -o json\n  epicevents audit list --actor bill@epicevents.example --limit 20",
 		Args:    noArgs,
 		RunE: run(func(ctx context.Context, _ []string) error {

@@ -16,6 +16,8 @@ func (a *App) eventsCmd() *cobra.Command {
 		Use:     "events",
 		Aliases: []string{"event"},
 		Short:   "Plan and follow events",
+		Long: `An event belongs to a contract, which fixes its client; a contract may cover
+several events. Alias: ` + "`event`" + `.`,
 		Example: "  epicevents events list --without-support\n  epicevents events assign 109 --support 7",
 	}
 	group(cmd)

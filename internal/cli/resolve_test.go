@@ -61,7 +61,7 @@ type directory struct {
 
 func (d *directory) ListEmployees(_ context.Context, f crm.EmployeeFilter, emit crm.Emit[crm.Employee]) (string, error) {
 	d.asked = append(d.asked, "employee "+f.Email)
-	if !f.All || f.Page.Limit != 1 {
+	if !f.All || f.Limit != 1 {
 		return "", crm.Errorf(crm.CodeInvalid, "resolve should ask for one employee among all, got %+v", f)
 	}
 	if id, ok := d.employees[strings.ToLower(f.Email)]; ok {

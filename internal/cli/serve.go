@@ -218,7 +218,8 @@ func (a *App) runServe(ctx context.Context, o *serveOptions) error {
 
 // purgeInterval is how often serve deletes what is kept no longer than
 // needed (throttle records past their window, sessions that ended, with their
-// refresh tokens): well within the ten minutes promised in docs/security.md.
+// refresh tokens): well within the rule that they go within ten minutes,
+// which TestPurgeEvery holds.
 const purgeInterval = 5 * time.Minute
 
 // purger is what purgeEvery needs of the service.

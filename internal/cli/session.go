@@ -289,7 +289,17 @@ config.json, so that later commands use it without the flag (remote mode) until
 ` + "`epicevents logout`" + `. EPICEVENTS_SERVER does the same for one shell, unremembered.
 The URL starts with https://; plain http:// is refused unless the server is on
 this machine (localhost, 127.0.0.0/8 or [::1]): it would send your password
-unencrypted.`,
+unencrypted.
+
+A wrong email, a wrong password and a deactivated account get the same
+answer (exit 3). After too many failures for one account from one place
+(EPICEVENTS_LOGIN_THROTTLE, default 5 per 15 minutes; the place is your
+address through a server, the account alone in local mode), attempts from
+there are refused until the window has passed; per account from everywhere
+and per address for every account, EPICEVENTS_LOGIN_ACCOUNT_THROTTLE and
+EPICEVENTS_LOGIN_IP_THROTTLE (50 per 15 minutes each) apply. A session lasts
+at most EPICEVENTS_SESSION_TTL (12 hours) and ends after
+EPICEVENTS_SESSION_IDLE (30 minutes) unused.`,
 		Example: `  epicevents login --email ada@epicevents.example
   epicevents login --server https://crm.epicevents.example --email ada@epicevents.example
   printf '%s\n' "$PASSWORD" | epicevents login --email ada@epicevents.example --password-stdin`,

@@ -281,10 +281,10 @@ func (v views) auditList() output.View[crm.AuditEntry] {
 // password chosen for them.
 func (v views) credentialList() output.View[demo.Credential] {
 	return output.View[demo.Credential]{Fields: credentialFields, Columns: []output.Column[demo.Credential]{
-		fixed("ID", func(c demo.Credential) string { return id(c.Employee.ID) }),
-		col("Email", func(c demo.Credential) string { return c.Employee.Email }),
-		fixed("Role", func(c demo.Credential) string { return string(c.Employee.Role) }),
-		col("Name", func(c demo.Credential) string { return c.Employee.Name() }),
+		fixed("ID", func(c demo.Credential) string { return id(c.ID) }),
+		col("Email", func(c demo.Credential) string { return c.Email }),
+		fixed("Role", func(c demo.Credential) string { return string(c.Role) }),
+		col("Name", func(c demo.Credential) string { return c.Name() }),
 		fixed("Password", func(c demo.Credential) string { return c.Password }),
 	}}
 }

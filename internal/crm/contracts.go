@@ -95,7 +95,7 @@ func (s *Service) UpdateContract(ctx context.Context, id int64, p ContractPatch)
 		if err != nil {
 			return err
 		}
-		if err := check(actor, ActUpdateContract, before.SalesContactID == actor.ID); err != nil {
+		if err := check(actor, ActUpdateContract, OwnsContract(actor.Employee, before)); err != nil {
 			return err
 		}
 		total, due := before.TotalAmount, before.AmountDue
@@ -105,7 +105,7 @@ func (s *Service) UpdateContract(ctx context.Context, id int64, p ContractPatch)
 		if p.AmountDue != nil {
 			due = *p.AmountDue
 		}
-		if before.Signed && actor.Role != RoleManagement {
+		if !MayChangeTotal(actor.Employee, before) {
 			if p.TotalAmount != nil && total != before.TotalAmount {
 				return Errorf(CodeForbidden, "permission denied: contract %d is signed; only MANAGEMENT may change its total", id)
 			}
@@ -138,7 +138,7 @@ func (s *Service) SignContract(ctx context.Context, id int64) (Contract, error) 
 		if err != nil {
 			return err
 		}
-		if err := check(actor, ActUpdateContract, before.SalesContactID == actor.ID); err != nil {
+		if err := check(actor, ActUpdateContract, OwnsContract(actor.Employee, before)); err != nil {
 			return err
 		}
 		if before.Signed {

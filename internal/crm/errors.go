@@ -13,8 +13,8 @@ import (
 // exit code from one table each.
 type Code string
 
-// The error codes of the product. Each maps to one exit code (SPEC §4) and one
-// HTTP status (SPEC §5).
+// The error codes of the product. Each maps to one exit code (cli's exitCodes)
+// and one HTTP status (httpapi's statusOf).
 const (
 	CodeInvalid         Code = "invalid"
 	CodeUnauthenticated Code = "unauthenticated"

@@ -11,7 +11,9 @@ import (
 	"github.com/epicevents/epicevents/internal/phonefmt"
 )
 
-// Field limits of SPEC §2.
+// Field limits: names 1–100 characters, email ≤ 254, company ≤ 200,
+// location 1–300, event name 1–200, notes ≤ 5,000, attendees 0–100,000,
+// amounts up to 100,000,000.00.
 const (
 	MaxNameLen     = 100
 	MaxEmailLen    = 254
@@ -193,7 +195,7 @@ func optText(v *Validator, field string, s *string, max int, multiline bool) *st
 	return &t
 }
 
-// CheckPassword applies the password policy of SPEC §7: 15–128 characters, not
+// CheckPassword applies the password policy: 15–128 characters, not
 // the email, not a common password. No composition rules.
 func CheckPassword(field, password, email string, common func(string) bool) error {
 	var v Validator

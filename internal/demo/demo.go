@@ -1,7 +1,8 @@
 // Package demo fills a database where `epicevents init` was done with
-// realistic sample data (SPEC §4 `demo`, §9): a few SALES and SUPPORT
-// employees, N clients with a contract and an event each in varied states,
-// and the sample records of SPEC §2.
+// realistic sample data, fast enough to make millions of rows for the
+// benchmarks: a few SALES and SUPPORT employees, N clients with a contract
+// and an event each in varied states, and the sample records (Kevin Casey,
+// the John Ouick wedding, the Lou Bouzin general assembly).
 //
 // Rows are made one at a time from (seed, table, index) and streamed to the
 // store's bulk loader, so a million clients never sit in memory, and the same
@@ -36,7 +37,7 @@ const MaxClients = 10_000_000
 // Options shape the generated data.
 type Options struct {
 	// Clients is the number of generated clients; as many contracts and
-	// events are generated. The sample records of SPEC §2 come on top.
+	// events are generated. The sample records come on top.
 	Clients int
 	// Seed makes the data reproducible.
 	Seed uint64
@@ -84,7 +85,7 @@ type Result struct {
 	Clients, Contracts, Events int64
 }
 
-// The sample records of SPEC §2 and their ids there; they take those ids when
+// The sample records and their well-known ids; they take those ids when
 // the database has not yet given them.
 const (
 	sampleEmail          = "kevin@startup.io"
@@ -449,7 +450,7 @@ func minTime(a, b time.Time) time.Time {
 	return b
 }
 
-// The sample records of SPEC §2. Their times are those of France (UTC+2 in
+// The sample records. Their times are those of France (UTC+2 in
 // spring and summer), where the events take place.
 var paris = time.FixedZone("CEST", 2*3600)
 

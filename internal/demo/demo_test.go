@@ -137,7 +137,8 @@ func TestLoad(t *testing.T) {
 			t.Errorf("events: %d, %d past, %d future, %d without support", len(events), past, future, unassigned)
 		}
 
-		// The sample records of SPEC §2, with their ids on a fresh database.
+		// The sample records (Kevin Casey, events 109 and 1023), with their
+		// ids on a fresh database.
 		kevin := collect(t, func(emit crm.Emit[crm.Client]) (string, error) {
 			return db.ListClients(ctx, crm.ClientFilter{Search: "kevin@startup.io"}, emit)
 		})

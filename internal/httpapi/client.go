@@ -164,7 +164,7 @@ func defaultHTTPClient() *http.Client {
 	t.DialContext = (&net.Dialer{Timeout: DialTimeout, KeepAlive: 30 * time.Second}).DialContext
 	t.TLSHandshakeTimeout = DialTimeout
 	t.ResponseHeaderTimeout = RequestTimeout
-	// Certificates are always verified (SPEC §7); a private CA is added with
+	// Certificates are always verified, never skipped; a private CA is added with
 	// SSL_CERT_FILE or SSL_CERT_DIR, which Go reads.
 	t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
 	return &http.Client{

@@ -1,6 +1,6 @@
 package httpapi
 
-// Concurrency (issue 7, item 1): many clients racing for the same row, email
+// Concurrency: many clients racing for the same row, email
 // or refresh token, against real HTTP servers on loopback. On PostgreSQL the
 // requests are spread over two servers, each with its own Service, Store and
 // connection pool on one database, as two `epicevents serve` processes would

@@ -1,6 +1,6 @@
 package httpapi
 
-// Fuzzing (issue 7, item 5): request decoding, query parameters, the list
+// Fuzzing: request decoding, query parameters, the list
 // cursor and every parser. Under `go test` the seeds (f.Add and
 // testdata/fuzz/<FuzzName>/) run as ordinary tests; scripts/fuzz.sh runs
 // each target for a while. The targets live here, in one package, because

@@ -172,7 +172,7 @@ func servePost[In, T any](status int, fn func(context.Context, In) (T, error), h
 	}
 }
 
-// change answers a PATCH, DELETE or action on /<plural>/{id}: the body B
+// serveChange answers a PATCH, DELETE or action on /<plural>/{id}: the body B
 // (per rule), If-Match, then fn; 200 with the resource, or 204 for noContent{}.
 func serveChange[B, T any](rule bodyRule, fn func(ctx context.Context, id int64, body B) (T, error)) apiHandler {
 	return func(w http.ResponseWriter, r *http.Request) error {
@@ -202,12 +202,12 @@ func servePatch[P any, T crm.Record](fn func(context.Context, int64, P) (T, erro
 	return serveChange(bodyRequired, fn)
 }
 
-// action answers POST /<plural>/{id}/<action> without a body of its own.
+// serveAction answers POST /<plural>/{id}/<action> without a body of its own.
 func serveAction[T any](fn func(context.Context, int64) (T, error)) apiHandler {
 	return serveChange(bodyOptional, func(ctx context.Context, id int64, _ struct{}) (T, error) { return fn(ctx, id) })
 }
 
-// remove answers DELETE /<plural>/{id} with 204.
+// serveRemove answers DELETE /<plural>/{id} with 204.
 func serveRemove(fn func(context.Context, int64) error) apiHandler {
 	return serveAction(func(ctx context.Context, id int64) (noContent, error) { return noContent{}, fn(ctx, id) })
 }

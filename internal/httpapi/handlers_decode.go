@@ -28,8 +28,9 @@ const (
 	bodyOptional
 )
 
-// decode reads a JSON object into dst, a pointer to a flat struct of the crm
-// or wire types. It is strict on purpose (OWASP API3/API8): 1 MiB at most,
+// decodeBody reads the request's JSON object into dst, a pointer to a flat
+// struct of the crm or wire types; rule says whether an empty body is
+// accepted. It is strict on purpose (OWASP API3/API8): 1 MiB at most,
 // JSON content type only, valid UTF-8, one object and nothing after it, no
 // duplicate key, no unknown or read-only field. Malformed input is 400. The
 // route's request body in the OpenAPI document says which fields are
@@ -70,7 +71,7 @@ func decodeBody(w http.ResponseWriter, r *http.Request, dst any, rule bodyRule) 
 }
 
 // checkContentType accepts application/json with an optional UTF-8 charset.
-// SPEC §5 makes a wrong content type a malformed request (400, not 415).
+// The API treats a wrong content type as a malformed request (400, not 415).
 func checkContentType(ct string) error {
 	mt, params, err := mime.ParseMediaType(ct)
 	if err != nil || mt != "application/json" {

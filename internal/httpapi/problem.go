@@ -34,8 +34,8 @@ func badRequest(field, message string) error {
 }
 
 // malformed turns a CodeInvalid error of the service into a 400: used where
-// every input is a query parameter (lists), since SPEC §5 makes a bad query
-// parameter a malformed request, not an invalid value.
+// every input is a query parameter (lists), since the API treats a bad query
+// parameter as a malformed request, not an invalid value.
 func malformed(err error) error {
 	if e, ok := crm.AsError(err); ok && e.Code == crm.CodeInvalid {
 		return &requestError{status: http.StatusBadRequest, err: e}

@@ -13,7 +13,8 @@ import (
 	"github.com/epicevents/epicevents/internal/crm"
 )
 
-// openAPI is the document of this API (SPEC §5), served as is.
+// openAPI is the document of this API, served as is at
+// /api/v1/openapi.json; tests check that responses conform to it.
 //
 //go:embed openapi.json
 var openAPI []byte

@@ -1,6 +1,7 @@
-// Package httpapi is the JSON API of `epicevents serve` (SPEC §5): the Server,
-// whose handlers call crm.Service, and the Client, which implements crm.API
-// against it so that the CLI behaves the same in local and remote mode.
+// Package httpapi is the JSON API of `epicevents serve`, described by
+// openapi.json: the Server, whose handlers call crm.Service, and the Client,
+// which implements crm.API against it so that the CLI behaves the same in
+// local and remote mode.
 //
 // This file is the wire contract both sides share; the query parameters of
 // the lists are in filters.go.

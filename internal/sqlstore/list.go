@@ -45,8 +45,6 @@ func errBadCursor() error {
 	}
 }
 
-// decodeCursor reads a cursor of list kind; needTime says whether its key
-// holds a time (contracts, events).
 // plainText reports whether s could be a stored name: valid UTF-8 without
 // NUL, which PostgreSQL refuses in any text parameter. A cursor is client
 // input; it must fail as an invalid cursor, never as a database error.
@@ -54,6 +52,8 @@ func plainText(s string) bool {
 	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
 }
 
+// decodeCursor reads a cursor of list kind; needTime says whether its key
+// holds a time (contracts, events).
 func decodeCursor(s, kind string, needTime bool) (cursor, error) {
 	var c cursor
 	b, err := base64.RawURLEncoding.DecodeString(s)

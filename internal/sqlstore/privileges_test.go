@@ -19,7 +19,8 @@ import (
 )
 
 // The tests of this file need PostgreSQL: least privilege is a PostgreSQL
-// matter (SPEC §6). They skip when EPICEVENTS_TEST_POSTGRES_URL is unset.
+// matter (see docs/postgresql.md). They skip when
+// EPICEVENTS_TEST_POSTGRES_URL is unset.
 
 func openAs(t *testing.T, url string) *sqlstore.DB {
 	t.Helper()

@@ -1,8 +1,8 @@
 // Package telemetry reports unexpected errors and notable business events to
-// Sentry, without personal data beyond an employee's id (SPEC §8).
+// Sentry, without personal data beyond an employee's id.
 //
 // It wraps one sentry.Client and sentry.Hub of its own rather than the SDK's
-// global hub (no global mutable state, DESIGN rule 9). A nil *Reporter is a
+// global hub (no global mutable state). A nil *Reporter is a
 // valid, silent reporter, so callers never test for one: Sentry is off when
 // SENTRY_DSN is not set.
 package telemetry
@@ -54,8 +54,8 @@ func New(o Options) (*Reporter, error) {
 		Environment: o.Environment,
 		Release:     o.Release,
 		// Personal data is never collected automatically: the scrubber below
-		// is the second line, not the first.
-		SendDefaultPII: false,
+		// is the second line, not the first. (DataCollection replaces the
+		// deprecated SendDefaultPII, which the SDK ignores once it is set.)
 		DataCollection: &sentry.DataCollection{
 			UserInfo:    sentry.Set(false),
 			Cookies:     &sentry.KeyValueCollectionBehavior{Mode: sentry.CollectionOff},

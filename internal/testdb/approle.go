@@ -130,13 +130,6 @@ func AppRole(t testing.TB) *AppRoleDB {
 	return d
 }
 
-// AppRoleURL returns the URL of AppRole's database, connecting as the
-// application role.
-func AppRoleURL(t testing.TB) string {
-	t.Helper()
-	return AppRole(t).AppURL
-}
-
 func roleURL(base, database, role, password string) (string, error) {
 	u, err := url.Parse(base)
 	if err != nil {

@@ -145,7 +145,7 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) error {
 			return nil
 		})
 		if err != nil {
-			if formStatus(err) != http.StatusUnprocessableEntity {
+			if !isCode(err, crm.CodeInvalid) {
 				return err
 			}
 			p.Form.SetError(err, "entity", "entity_id", "actor_id")

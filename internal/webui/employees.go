@@ -16,15 +16,9 @@ import (
 // that create and edit one, and the pages that show a temporary password
 // once. The service decides every action; these pages only show its answers.
 
-// employeeRows is how many employees a page of the list shows.
-const employeeRows = 50
-
 // employeeFields are the fields of the employee form, as the service names
 // them.
 var employeeFields = []string{"first_name", "last_name", "email", "role"}
-
-// employeeStaleMessage answers an edit saved over someone else's change.
-const employeeStaleMessage = "This employee was changed since you opened the form: these are the current values, and nothing of yours was saved. Make your changes again, then save."
 
 // roleOptions are the departments as choices, in the product's order.
 func roleOptions() []Option {
@@ -40,16 +34,6 @@ func roleOptions() []Option {
 // anyone else gets the page of its refusal.
 func mayManageEmployees(p *Page) error {
 	return crm.MayEver(p.Viewer.Role, crm.ActManageEmployees)
-}
-
-// employeeID reads the {id} of the path: a positive whole number, or the
-// page does not exist.
-func employeeID(r *http.Request) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, &statusError{http.StatusNotFound, ""}
-	}
-	return id, nil
 }
 
 // employeesView is the list of employees.
@@ -72,7 +56,7 @@ func (s *Server) employeesPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
-	f := crm.EmployeeFilter{Page: crm.Page{Limit: employeeRows, Cursor: q.Get("cursor")}}
+	f := crm.EmployeeFilter{Page: crm.Page{Limit: listRows, Cursor: q.Get("cursor")}}
 	v := employeesView{Roles: roleOptions(), Role: strings.ToUpper(strings.TrimSpace(q.Get("role")))}
 	if v.Role != "" {
 		role := crm.Role(v.Role)
@@ -142,7 +126,7 @@ func (s *Server) employeePageData(w http.ResponseWriter, r *http.Request, id int
 
 // employeePage is GET /employees/{id}.
 func (s *Server) employeePage(w http.ResponseWriter, r *http.Request) error {
-	id, err := employeeID(r)
+	id, err := recordID(r)
 	if err != nil {
 		return err
 	}
@@ -231,14 +215,14 @@ func (s *Server) createEmployee(w http.ResponseWriter, r *http.Request) error {
 		Password: auth.GeneratePassword(), Temporary: true}
 	e, err := s.svc.CreateEmployee(r.Context(), in)
 	if err != nil {
-		p := s.newPage(w, r, "New employee")
-		if status := formStatus(err); status != 0 {
-			p.Form = NewForm("employee", r.PostForm)
-			p.Form.SetError(err, employeeFields...)
-			p.Data = newEmployeeForm()
-			return s.render(w, r, status, "employees_form", p)
+		if !refusedForm(err) {
+			return err
 		}
-		return err
+		p := s.newPage(w, r, "New employee")
+		p.Form = NewForm("employee", r.PostForm)
+		p.Form.SetError(err, employeeFields...)
+		p.Data = newEmployeeForm()
+		return s.render(w, r, formStatus(err), "employees_form", p)
 	}
 	p := s.newPage(w, r, "Temporary password for "+e.Name())
 	p.Flash = e.Name() + " can now log in, with the temporary password below."
@@ -246,27 +230,17 @@ func (s *Server) createEmployee(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, r, http.StatusOK, "employees_password", p)
 }
 
-// formStatus is the status of a form the service refused for its values:
-// 422 for invalid values, 409 for values refused as things stand (an email
-// in use, a role change refused) or a stale edit; 0 for any other error,
-// which gets its error page.
-func formStatus(err error) int {
-	e, ok := crm.AsError(err)
-	switch {
-	case !ok:
-		return 0
-	case e.Code == crm.CodeInvalid:
-		return http.StatusUnprocessableEntity
-	case e.Code == crm.CodeConflict || e.Code == crm.CodeStale:
-		return http.StatusConflict
-	}
-	return 0
+// refusedForm reports whether err is the service refusing a form's values
+// (invalid, in conflict with the state of things, or stale), which the form
+// shows again with formStatus; any other error gets its error page.
+func refusedForm(err error) bool {
+	return isCode(err, crm.CodeInvalid) || isCode(err, crm.CodeConflict) || isCode(err, crm.CodeStale)
 }
 
 // editEmployeePage is GET /employees/{id}/edit: the form, with the current
 // values and the version they are at.
 func (s *Server) editEmployeePage(w http.ResponseWriter, r *http.Request) error {
-	id, err := employeeID(r)
+	id, err := recordID(r)
 	if err != nil {
 		return err
 	}
@@ -295,16 +269,16 @@ func (s *Server) editEmployeeForm(p *Page, e crm.Employee) employeeFormView {
 // are saved, unless the employee changed since the form was loaded (409
 // with the current values, nothing saved).
 func (s *Server) updateEmployee(w http.ResponseWriter, r *http.Request) error {
-	id, err := employeeID(r)
+	id, err := recordID(r)
 	if err != nil {
 		return err
 	}
 	if err := parseForm(w, r); err != nil {
 		return err
 	}
-	version, err := strconv.ParseInt(r.PostForm.Get("version"), 10, 64)
-	if err != nil || version <= 0 {
-		return &statusError{http.StatusBadRequest, "the form does not say which version it was loaded at: reload the page and try again"}
+	version, err := formVersion(r.PostForm)
+	if err != nil {
+		return err
 	}
 	p := s.newPage(w, r, "Edit employee")
 	if err := mayManageEmployees(p); err != nil {
@@ -337,10 +311,10 @@ func (s *Server) updateEmployee(w http.ResponseWriter, r *http.Request) error {
 	}
 	e, err := s.svc.UpdateEmployee(crm.WithIfMatch(r.Context(), version), id, patch)
 	if err != nil {
-		status := formStatus(err)
-		if status == 0 {
+		if !refusedForm(err) {
 			return err
 		}
+		status := formStatus(err)
 		p.Title = "Edit " + current.Name()
 		if crm.ErrorCode(err) == crm.CodeStale {
 			// Someone saved first: show what is there now, at its version.
@@ -348,7 +322,7 @@ func (s *Server) updateEmployee(w http.ResponseWriter, r *http.Request) error {
 				return err
 			}
 			p.Form = NewForm("employee", employeeValues(current))
-			p.Form.Message = employeeStaleMessage
+			p.Form.Message = staleMessage
 		} else {
 			p.Form = NewForm("employee", r.PostForm)
 			p.Form.SetError(err, employeeFields...)
@@ -369,7 +343,7 @@ func (s *Server) updateEmployee(w http.ResponseWriter, r *http.Request) error {
 // service moves a SALES employee's clients and contracts, or a SUPPORT
 // employee's upcoming events, to reassign_to in the same change.
 func (s *Server) deactivateEmployee(w http.ResponseWriter, r *http.Request) error {
-	id, err := employeeID(r)
+	id, err := recordID(r)
 	if err != nil {
 		return err
 	}
@@ -404,7 +378,7 @@ func (s *Server) deactivateEmployee(w http.ResponseWriter, r *http.Request) erro
 
 // reactivateEmployee is POST /employees/{id}/reactivate.
 func (s *Server) reactivateEmployee(w http.ResponseWriter, r *http.Request) error {
-	id, err := employeeID(r)
+	id, err := recordID(r)
 	if err != nil {
 		return err
 	}
@@ -423,7 +397,7 @@ func (s *Server) reactivateEmployee(w http.ResponseWriter, r *http.Request) erro
 // delete an employee that clients, contracts or events still name (the page
 // says so, 409, and offers the deactivation instead).
 func (s *Server) deleteEmployee(w http.ResponseWriter, r *http.Request) error {
-	id, err := employeeID(r)
+	id, err := recordID(r)
 	if err != nil {
 		return err
 	}
@@ -446,7 +420,7 @@ func (s *Server) deleteEmployee(w http.ResponseWriter, r *http.Request) error {
 // gives the employee a generated temporary password and ends their
 // sessions; the answer shows the password once.
 func (s *Server) setEmployeePassword(w http.ResponseWriter, r *http.Request) error {
-	id, err := employeeID(r)
+	id, err := recordID(r)
 	if err != nil {
 		return err
 	}

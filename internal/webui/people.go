@@ -9,7 +9,7 @@ import (
 // peopleOptions are the active employees of role as choices, by name.
 func (s *Server) peopleOptions(ctx context.Context, role crm.Role) ([]Option, error) {
 	var people []crm.Employee
-	f := crm.EmployeeFilter{Role: &role}
+	f := crm.EmployeeFilter{Role: &role, Page: crm.Page{Limit: 500}}
 	for {
 		next, err := s.svc.ListEmployees(ctx, f, func(e crm.Employee) error {
 			people = append(people, e)

@@ -62,8 +62,8 @@ import (
 //	anniversary  Cool Startup Anniversary       kevinSigned  in 45 days, 18:00 → 23:30      kate
 //	gala         Atelier Lumière Gala           leaSigned    in 20 days, 19:00 → 23:59      nobody
 //
-// The first two clients and events are the sample records of the original
-// brief, with their details.
+// The first two clients and events are the product's sample records (those
+// `epicevents demo` adds), with their details.
 
 // worldNow is the world's "now": Monday 4 May 2026, 09:00 in Paris.
 var worldNow = time.Date(2026, 5, 4, 7, 0, 0, 0, time.UTC)
@@ -277,7 +277,7 @@ func (w *world) seed() {
 		w.events[key] = e
 	}
 
-	// The sample records of the original brief.
+	// The sample records, as `epicevents demo` adds them.
 	client("kevin", "bill", "2021-04-18 10:30", "Kevin", "Casey", "kevin@startup.io", "+678 123 456 78", "")
 	client("john", "bill", "2023-01-10 11:00", "John", "Ouick", "john.ouick@gmail.com", "+1 234 567 8901", "")
 	client("jacky", "chloe", "2023-02-01 14:00", "Jacky", "Blangier", "jacky@loubouzin.grd", "+666 12345", "Lou Bouzin")

@@ -1,6 +1,8 @@
 // Command load drives a running `epicevents serve` with list and show
 // requests at several concurrencies and prints requests/s and p50/p99
-// latency per case, with the server's peak resident memory (SPEC §9, issue 6).
+// latency per case, with the server's peak resident memory. BENCHMARKS.md records its figures; the
+// target is at least 60% of pgbench's throughput on the same statements and
+// under 100 MB of server memory.
 //
 //	go run ./scripts/load -url http://127.0.0.1:8080 -email bill.boquet@epicevents.example \
 //	    -password-file creds -pid $(pgrep -nx epicevents) -duration 10s -c 1,8,32

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# run.sh — the API against the database's own speed (SPEC §9, issue 6).
+# run.sh — the API against the database's own speed: `serve` should sustain at
+# least 60% of pgbench's throughput on the same statements (BENCHMARKS.md).
 #
 # usage: scripts/load/run.sh [CLIENTS] [DURATION]
 #   CLIENTS   size of the demo data (default 10000: clients, contracts, events each)

@@ -1,4 +1,5 @@
--- Client search without a full scan (SPEC §4 `clients list --search`, §9).
+-- Client search without a full scan (`clients list --search`), so that a page
+-- of results costs the same at ten thousand clients as at a million.
 --
 -- pg_trgm's GIN operator class indexes the trigrams of a text, and the planner
 -- uses it for ILIKE '%…%' when the pattern holds three characters or more.

@@ -1,4 +1,5 @@
--- Client search without a full scan (SPEC §4 `clients list --search`, §9).
+-- Client search without a full scan (`clients list --search`), so that a page
+-- of results costs the same at ten thousand clients as at a million.
 --
 -- clients_fts is an FTS5 index of the four searched columns, split into
 -- trigrams (three characters, case folded), kept in sync with clients by the
