@@ -153,6 +153,19 @@ func (s *Server) routes() {
 	s.handle("POST /events/{id}", s.updateEvent)
 	s.handle("POST /events/{id}/assign", s.assignSupport)
 	s.handle("POST /events/{id}/unassign", s.unassignSupport)
+
+	// Employees and the audit log (MANAGEMENT).
+	s.handle("GET /employees", s.employeesPage)
+	s.handle("GET /employees/new", s.newEmployeePage)
+	s.handle("POST /employees", s.createEmployee)
+	s.handle("GET /employees/{id}", s.employeePage)
+	s.handle("GET /employees/{id}/edit", s.editEmployeePage)
+	s.handle("POST /employees/{id}", s.updateEmployee)
+	s.handle("POST /employees/{id}/deactivate", s.deactivateEmployee)
+	s.handle("POST /employees/{id}/reactivate", s.reactivateEmployee)
+	s.handle("POST /employees/{id}/delete", s.deleteEmployee)
+	s.handle("POST /employees/{id}/set-password", s.setEmployeePassword)
+	s.handle("GET /audit", s.auditPage)
 }
 
 // handlerFunc is a page or an action; its error is answered by fail (an
