@@ -110,7 +110,7 @@ func (s *Service) UpdateClient(ctx context.Context, id int64, p ClientPatch) (Cl
 		if err != nil {
 			return err
 		}
-		if err := check(actor, ActUpdateClient, before.SalesContactID == actor.ID); err != nil {
+		if err := check(actor, ActUpdateClient, OwnsClient(actor.Employee, before)); err != nil {
 			return err
 		}
 		if after, err = q.UpdateClient(ctx, id, p, s.now()); err != nil {

@@ -126,7 +126,7 @@ func (s *Service) UpdateContract(ctx context.Context, id int64, p ContractPatch)
 		if err != nil {
 			return err
 		}
-		if err := check(actor, ActUpdateContract, before.SalesContactID == actor.ID); err != nil {
+		if err := check(actor, ActUpdateContract, OwnsContract(actor.Employee, before)); err != nil {
 			return err
 		}
 		total, due := before.TotalAmount, before.AmountDue
@@ -138,7 +138,7 @@ func (s *Service) UpdateContract(ctx context.Context, id int64, p ContractPatch)
 		}
 		// Raising the amount due is refused below for everyone (only a
 		// refund does it), signed or not.
-		if before.Signed && actor.Role != RoleManagement && total != before.TotalAmount {
+		if !MayChangeTotal(actor.Employee, before) && p.TotalAmount != nil && total != before.TotalAmount {
 			return Errorf(CodeForbidden, "permission denied: contract %d is signed; only MANAGEMENT may change its total", id)
 		}
 		// Without a new amount due, the one that follows the new total is
@@ -207,7 +207,7 @@ func (s *Service) SignContract(ctx context.Context, id int64) (Contract, error) 
 		if err != nil {
 			return err
 		}
-		if err := check(actor, ActUpdateContract, before.SalesContactID == actor.ID); err != nil {
+		if err := check(actor, ActUpdateContract, OwnsContract(actor.Employee, before)); err != nil {
 			return err
 		}
 		if before.Signed {

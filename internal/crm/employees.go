@@ -115,7 +115,8 @@ func (s *Service) CreateEmployee(ctx context.Context, in NewEmployee) (Employee,
 	var emp Employee
 	err = s.store.InTx(ctx, func(q Queries) error {
 		emp, err = q.CreateEmployee(ctx, Employee{FirstName: in.FirstName, LastName: in.LastName,
-			Email: in.Email, Role: in.Role, Active: true, CreatedAt: now, UpdatedAt: now}, hash)
+			Email: in.Email, Role: in.Role, Active: true, MustChangePassword: in.Temporary,
+			CreatedAt: now, UpdatedAt: now}, hash)
 		if err != nil {
 			return err
 		}

@@ -91,15 +91,8 @@ func (s *Service) CreateEvent(ctx context.Context, in NewEvent) (Event, error) {
 		return Event{}, err
 	}
 	err = s.store.InTx(ctx, func(q Queries) error {
-		c, err := q.GetContract(ctx, in.ContractID)
-		if err != nil {
+		if err := eventContract(ctx, q, actor, in.ContractID); err != nil {
 			return err
-		}
-		if err := check(actor, ActCreateEvent, c.SalesContactID == actor.ID); err != nil {
-			return err
-		}
-		if !c.Signed {
-			return Errorf(CodeConflict, "contract %d is not signed yet; an event needs a signed contract (`epicevents contracts sign %d`)", c.ID, c.ID)
 		}
 		now := s.now()
 		e.CreatedAt, e.UpdatedAt = now, now
@@ -109,6 +102,40 @@ func (s *Service) CreateEvent(ctx context.Context, in NewEvent) (Event, error) {
 		return s.audit(ctx, q, &actor, "event.create", "event", e.ID, diff(nil, &e))
 	})
 	return e, err
+}
+
+// CheckCreateEvent changes nothing: it refuses what CreateEvent would refuse
+// about the contract (one that does not exist, whose sales contact the
+// caller is not, or not signed yet), so that nobody fills in an event's
+// form to be told no.
+func (s *Service) CheckCreateEvent(ctx context.Context, contractID int64) error {
+	actor, err := s.authorize(ctx, ActCreateEvent)
+	if err != nil {
+		return err
+	}
+	return eventContract(ctx, s.store, actor, contractID)
+}
+
+// eventContract refuses an event on the contract id unless actor may add
+// one to it: its sales contact, once it is signed.
+func eventContract(ctx context.Context, q Queries, actor Actor, id int64) error {
+	c, err := q.GetContract(ctx, id)
+	if err != nil {
+		return err
+	}
+	return createEventRefusal(actor.Employee, c)
+}
+
+// createEventRefusal is why e may not add an event to contract c (not its
+// sales contact, or not signed yet), or nil when e may.
+func createEventRefusal(e Employee, c Contract) error {
+	if err := check(Actor{Employee: e}, ActCreateEvent, c.SalesContactID == e.ID); err != nil {
+		return err
+	}
+	if !c.Signed {
+		return Errorf(CodeConflict, "contract %d is not signed yet; an event needs a signed contract (`epicevents contracts sign %d`)", c.ID, c.ID)
+	}
+	return nil
 }
 
 func checkAttendees(v *Validator, n int) {
@@ -165,11 +192,10 @@ func (s *Service) UpdateEvent(ctx context.Context, id int64, p EventPatch) (Even
 		if err != nil {
 			return err
 		}
-		owner := before.SupportContactID != nil && *before.SupportContactID == actor.ID
-		if err := check(actor, ActUpdateEvent, owner); err != nil {
+		if err := CheckUpdateEvent(actor.Employee, before); err != nil {
 			return err
 		}
-		if p.Name != nil && actor.Role != RoleManagement {
+		if p.Name != nil && !MayRenameEvent(actor.Role) {
 			return Errorf(CodeForbidden, "permission denied: only MANAGEMENT may rename an event")
 		}
 		start, end := before.Start, before.End

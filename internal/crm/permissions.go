@@ -106,3 +106,59 @@ func forbidden(r Role, a Action) *Error {
 	}
 	return Errorf(CodeForbidden, "permission denied: as %s you cannot %s", r, what)
 }
+
+// The helpers below answer, for a record already read, whether an employee
+// may act on it. The service decides with them; the web UI asks them which
+// buttons to show, so that a page never offers what the service refuses.
+
+// OwnsClient reports whether e is c's sales contact, which gives a SALES
+// employee their rights on it.
+func OwnsClient(e Employee, c Client) bool { return c.SalesContactID == e.ID }
+
+// OwnsContract reports whether e is k's sales contact, which gives a SALES
+// employee their rights on it.
+func OwnsContract(e Employee, k Contract) bool { return k.SalesContactID == e.ID }
+
+// MayOnClient reports whether e may perform a on the client c.
+func MayOnClient(e Employee, a Action, c Client) bool { return Allowed(e.Role, a, OwnsClient(e, c)) }
+
+// MayOnContract reports whether e may perform a on the contract k.
+func MayOnContract(e Employee, a Action, k Contract) bool {
+	return Allowed(e.Role, a, OwnsContract(e, k))
+}
+
+// MayChangeTotal reports whether e may change k's total amount: whoever may
+// change the contract, until it is signed; after that, MANAGEMENT only (its
+// sales contact may then only lower the amount due).
+func MayChangeTotal(e Employee, k Contract) bool {
+	return MayOnContract(e, ActUpdateContract, k) && (!k.Signed || e.Role == RoleManagement)
+}
+
+// Refusal is the service's refusal of a to an employee of role, for a page
+// that asked the helpers above before showing a form the service would
+// refuse to save.
+func Refusal(role Role, a Action) error { return forbidden(role, a) }
+
+// MayCreateEventOn reports whether e may add an event to contract c: its
+// sales contact may, once it is signed. It is the rule CreateEvent applies;
+// the pages ask it only to show or hide their buttons.
+func MayCreateEventOn(e Employee, c Contract) bool { return createEventRefusal(e, c) == nil }
+
+// MayUpdateEvent reports whether e may change the details of ev (and add a
+// note to it): MANAGEMENT any event, SUPPORT the events assigned to them.
+func MayUpdateEvent(e Employee, ev Event) bool {
+	return Allowed(e.Role, ActUpdateEvent, ev.SupportContactID != nil && *ev.SupportContactID == e.ID)
+}
+
+// CheckUpdateEvent is MayUpdateEvent as the refusal the service gives (nil
+// when allowed).
+func CheckUpdateEvent(e Employee, ev Event) error {
+	if MayUpdateEvent(e, ev) {
+		return nil
+	}
+	return forbidden(e.Role, ActUpdateEvent)
+}
+
+// MayRenameEvent reports whether an employee of role may change an event's
+// name, beside its other details: only MANAGEMENT may.
+func MayRenameEvent(role Role) bool { return role == RoleManagement }

@@ -66,3 +66,46 @@ func TestPermissionMatrix(t *testing.T) {
 		}
 	}
 }
+
+// TestMayOnRecords: the helpers that decide on a record already read follow
+// the matrix with ownership taken from the record's sales contact, and a
+// signed contract's total is MANAGEMENT's alone.
+func TestMayOnRecords(t *testing.T) {
+	boss := Employee{ID: 1, Role: RoleManagement}
+	bill := Employee{ID: 2, Role: RoleSales}
+	chloe := Employee{ID: 3, Role: RoleSales}
+	kate := Employee{ID: 4, Role: RoleSupport}
+	client := Client{ID: 10, SalesContactID: bill.ID}
+	unsigned := Contract{ID: 20, SalesContactID: bill.ID}
+	signed := Contract{ID: 21, SalesContactID: bill.ID, Signed: true}
+	for _, c := range []struct {
+		name string
+		got  bool
+		want bool
+	}{
+		{"manager updates any client", MayOnClient(boss, ActUpdateClient, client), true},
+		{"owner updates their client", MayOnClient(bill, ActUpdateClient, client), true},
+		{"other sales may not update", MayOnClient(chloe, ActUpdateClient, client), false},
+		{"support may not update", MayOnClient(kate, ActUpdateClient, client), false},
+		{"manager reassigns", MayOnClient(boss, ActReassignClient, client), true},
+		{"owner may not reassign", MayOnClient(bill, ActReassignClient, client), false},
+		{"manager creates contracts", MayOnClient(boss, ActCreateContract, client), true},
+		{"owner may not create contracts", MayOnClient(bill, ActCreateContract, client), false},
+		{"owner signs", MayOnContract(bill, ActUpdateContract, unsigned), true},
+		{"other sales may not sign", MayOnContract(chloe, ActUpdateContract, unsigned), false},
+		{"owner creates events", MayOnContract(bill, ActCreateEvent, signed), true},
+		{"manager may not create events", MayOnContract(boss, ActCreateEvent, signed), false},
+		{"owner changes an unsigned total", MayChangeTotal(bill, unsigned), true},
+		{"owner may not change a signed total", MayChangeTotal(bill, signed), false},
+		{"manager changes a signed total", MayChangeTotal(boss, signed), true},
+		{"other sales may not change any total", MayChangeTotal(chloe, unsigned), false},
+		{"support may not change any total", MayChangeTotal(kate, unsigned), false},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s: got %v, want %v", c.name, c.got, c.want)
+		}
+	}
+	if !OwnsClient(bill, client) || OwnsClient(chloe, client) || !OwnsContract(bill, signed) || OwnsContract(boss, signed) {
+		t.Error("ownership does not follow the sales contact")
+	}
+}

@@ -72,6 +72,13 @@ type Queries interface {
 	GetContract(ctx context.Context, id int64) (Contract, error)
 	ListContracts(ctx context.Context, f ContractFilter, emit Emit[Contract]) (string, error)
 	UpdateContract(ctx context.Context, id int64, p ContractUpdate, at time.Time) (Contract, error)
+	// SumAmountDue adds up amount_due over the contracts with money due, of
+	// the sales contact salesContactID when it is set.
+	SumAmountDue(ctx context.Context, salesContactID *int64) (DueTotal, error)
+	// SumSigned adds up the total amounts of the contracts signed in each
+	// period bounds[i] <= signed_at < bounds[i+1]: len(bounds)-1 totals, in
+	// that order.
+	SumSigned(ctx context.Context, bounds []time.Time) ([]PeriodTotal, error)
 
 	// Payments: a contract's ledger, append-only. The service writes an
 	// entry and the contract's new amount due in one transaction, after

@@ -225,6 +225,11 @@ type NewEmployee struct {
 	Email     string `json:"email"`
 	Role      Role   `json:"role"`
 	Password  string `json:"password"`
+	// Temporary makes Password a temporary one, as set-password gives: after
+	// logging in with it, the employee may only choose their own. The web UI
+	// sets it for the password it generates and shows once; the API and the
+	// CLI, where the manager types the password, do not.
+	Temporary bool `json:"-"`
 }
 
 // EmployeePatch changes the fields that are set.

@@ -356,3 +356,31 @@ func TestWebTemporaryPassword(t *testing.T) {
 		must[string](t)(w.svc.ListEvents(crm.WithActor(context.Background(), a), crm.EventFilter{}, func(crm.Event) error { return nil }))
 	})
 }
+
+// TestCreateEmployeeTemporary: an employee created with a temporary password
+// must choose their own after logging in with it; one created with a
+// password of their own need not.
+func TestCreateEmployeeTemporary(t *testing.T) {
+	testdb.ForEach(t, func(t *testing.T, engine string) {
+		w := newSecWorld(t, engine, crm.Config{}, nil)
+		for _, c := range []struct {
+			email     string
+			temporary bool
+		}{{"temp@epic.example", true}, {"own@epic.example", false}} {
+			const pw = "a password long enough to pass"
+			e := must[crm.Employee](t)(w.svc.CreateEmployee(w.mgr, crm.NewEmployee{FirstName: "New", LastName: "Hire",
+				Email: c.email, Role: crm.RoleSales, Password: pw, Temporary: c.temporary}))
+			ws := must[crm.WebSession](t)(w.svc.LoginWeb(context.Background(), e.Email, pw))
+			a := must[crm.Actor](t)(w.svc.AuthenticateWeb(context.Background(), ws.Token))
+			if a.MustChangePassword != c.temporary {
+				t.Errorf("%s: must change the password: %v, want %v", c.email, a.MustChangePassword, c.temporary)
+			}
+			_, err := w.svc.ListClients(crm.WithActor(context.Background(), a), crm.ClientFilter{}, func(crm.Client) error { return nil })
+			if c.temporary {
+				wantReason(t, err, "password_change")
+			} else if err != nil {
+				t.Errorf("%s: %v", c.email, err)
+			}
+		}
+	})
+}

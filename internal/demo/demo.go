@@ -14,7 +14,6 @@ package demo
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"iter"
@@ -25,6 +24,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/epicevents/epicevents/internal/auth"
 	"github.com/epicevents/epicevents/internal/crm"
 	"github.com/epicevents/epicevents/internal/sqlstore"
 )
@@ -231,7 +231,7 @@ func newStaff(h Hasher) ([]staffMember, error) {
 	errs := make([]error, len(staff))
 	var wg sync.WaitGroup
 	for i := range staff {
-		staff[i].password = password()
+		staff[i].password = auth.GeneratePassword()
 		wg.Go(func() {
 			staff[i].hash, errs[i] = h.Hash(staff[i].password)
 		})
@@ -243,22 +243,6 @@ func newStaff(h Hasher) ([]staffMember, error) {
 		}
 	}
 	return staff, nil
-}
-
-// password returns 20 random characters in four groups (about 100 bits),
-// easy to copy and not in any list of common passwords.
-func password() string {
-	const alphabet = "abcdefghijkmnpqrstuvwxyz23456789"
-	b := make([]byte, 20)
-	_, _ = rand.Read(b) // never fails (crypto/rand)
-	var sb strings.Builder
-	for i, c := range b {
-		if i > 0 && i%5 == 0 {
-			sb.WriteByte('-')
-		}
-		sb.WriteByte(alphabet[int(c)%len(alphabet)])
-	}
-	return sb.String()
 }
 
 // createStaff adds one employee, with a number after the name in the email

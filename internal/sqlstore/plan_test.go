@@ -367,3 +367,50 @@ func loadPlanClients(t *testing.T, db *DB, n int) int64 {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestReportPlans checks, on SQLite, that the reports of my work read their
+// partial covering index alone: no scan of the contracts, no sort.
+func TestReportPlans(t *testing.T) {
+	ctx := t.Context()
+	db, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "plans.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.MigrateUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ec := &explainConn{conn: db.pool, t: t}
+	q := &queries{db: db, conn: explainRowConn{ec}}
+	id := int64(2)
+	jan := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	bounds := []time.Time{jan, jan.AddDate(0, 1, 0), jan.AddDate(0, 2, 0)}
+	for _, tc := range []struct {
+		name, index string
+		run         func() error
+	}{
+		{"money due", "contracts_due_idx", func() error { _, err := q.SumAmountDue(ctx, nil); return err }},
+		{"money due of one", "contracts_due_idx", func() error { _, err := q.SumAmountDue(ctx, &id); return err }},
+		{"signed per month", "contracts_signed_idx", func() error { _, err := q.SumSigned(ctx, bounds); return err }},
+	} {
+		ec.plans = nil
+		if err := tc.run(); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if len(ec.plans) != 1 || !strings.Contains(ec.plans[0], "COVERING INDEX "+tc.index) {
+			t.Errorf("%s does not read %s alone:\n%s", tc.name, tc.index, strings.Join(ec.plans, "\n--\n"))
+		}
+	}
+}
+
+// explainRowConn records the plans of single-row queries too.
+type explainRowConn struct{ *explainConn }
+
+func (c explainRowConn) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	rows, err := c.explainConn.QueryContext(ctx, query, args...)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	rows.Close()
+	return c.conn.QueryRowContext(ctx, query, args...)
+}

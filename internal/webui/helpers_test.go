@@ -242,3 +242,23 @@ func body(t *testing.T, resp *http.Response) string {
 	}
 	return b.String()
 }
+
+// wantIn fails the test unless body holds every one of want.
+func wantIn(t *testing.T, body string, want ...string) {
+	t.Helper()
+	for _, s := range want {
+		if !strings.Contains(body, s) {
+			t.Errorf("the page lacks %q", s)
+		}
+	}
+}
+
+// wantNotIn fails the test if body holds any of unwanted.
+func wantNotIn(t *testing.T, body string, unwanted ...string) {
+	t.Helper()
+	for _, s := range unwanted {
+		if strings.Contains(body, s) {
+			t.Errorf("the page holds %q", s)
+		}
+	}
+}

@@ -95,7 +95,7 @@ func TestLoginSetsSessionCookie(t *testing.T) {
 				}
 				// The sections of the role, and no other.
 				for _, n := range navFor(role, "/") {
-					if n.Href != "/" && !strings.Contains(home.Body, `<dt><a href="`+n.Href+`">`) {
+					if n.Href != "/" && !strings.Contains(home.Body, `<li><a href="`+n.Href+`">`) {
 						t.Errorf("my work does not lead to %s", n.Href)
 					}
 				}

@@ -125,6 +125,47 @@ func (s *Server) routes() {
 	s.handleOwnAccount("POST /me/password", s.changePassword)
 	// An employee with a session and a password of their own.
 	s.handle("GET /{$}", s.homePage)
+
+	// Clients and contracts.
+	s.handle("GET /clients", s.clientsPage)
+	s.handle("GET /clients/new", s.newClientPage)
+	s.handle("POST /clients", s.createClient)
+	s.handle("GET /clients/{id}", s.clientPage)
+	s.handle("GET /clients/{id}/edit", s.editClientPage)
+	s.handle("POST /clients/{id}", s.updateClient)
+	s.handle("POST /clients/{id}/reassign", s.reassignClient)
+	s.handle("GET /contracts", s.contractsPage)
+	s.handle("GET /contracts/new", s.newContractPage)
+	s.handle("POST /contracts", s.createContract)
+	s.handle("GET /contracts/{id}", s.contractPage)
+	s.handle("GET /contracts/{id}/edit", s.editContractPage)
+	s.handle("POST /contracts/{id}", s.updateContract)
+	s.handle("POST /contracts/{id}/sign", s.signContract)
+	s.handle("POST /contracts/{id}/reassign", s.reassignContract)
+
+	// Events: the list, an event's page, its creation from a signed
+	// contract, its edit and notes, its support contact.
+	s.handle("GET /events", s.eventsPage)
+	s.handle("GET /events/new", s.newEventPage)
+	s.handle("POST /events", s.createEvent)
+	s.handle("GET /events/{id}", s.eventPage)
+	s.handle("GET /events/{id}/edit", s.editEventPage)
+	s.handle("POST /events/{id}", s.updateEvent)
+	s.handle("POST /events/{id}/assign", s.assignSupport)
+	s.handle("POST /events/{id}/unassign", s.unassignSupport)
+
+	// Employees and the audit log (MANAGEMENT).
+	s.handle("GET /employees", s.employeesPage)
+	s.handle("GET /employees/new", s.newEmployeePage)
+	s.handle("POST /employees", s.createEmployee)
+	s.handle("GET /employees/{id}", s.employeePage)
+	s.handle("GET /employees/{id}/edit", s.editEmployeePage)
+	s.handle("POST /employees/{id}", s.updateEmployee)
+	s.handle("POST /employees/{id}/deactivate", s.deactivateEmployee)
+	s.handle("POST /employees/{id}/reactivate", s.reactivateEmployee)
+	s.handle("POST /employees/{id}/delete", s.deleteEmployee)
+	s.handle("POST /employees/{id}/set-password", s.setEmployeePassword)
+	s.handle("GET /audit", s.auditPage)
 }
 
 // handlerFunc is a page or an action; its error is answered by fail (an
