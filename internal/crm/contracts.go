@@ -85,7 +85,7 @@ func (s *Service) CreateContract(ctx context.Context, in NewContract) (Contract,
 		// says what it was before.
 		opening = Payment{ContractID: c.ID, Kind: KindPayment, Amount: in.TotalAmount - due, Method: MethodOther,
 			Reference: OpeningReference, ReceivedOn: now.In(s.cfg.Location).Format(DateLayout), AmountDueAfter: due}
-		opening, err = s.addEntry(ctx, q, actor, Contract{ID: c.ID, AmountDue: in.TotalAmount}, opening, now)
+		opening, err = s.recordEntry(ctx, q, actor, in.TotalAmount, opening, now)
 		return err
 	})
 	if err != nil {

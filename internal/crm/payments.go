@@ -154,21 +154,25 @@ func (s *Service) pay(ctx context.Context, q Queries, actor Actor, c Contract, p
 	return s.addEntry(ctx, q, actor, c, p, now)
 }
 
-// addEntry writes the entry p of contract c (as read before it) with its
-// new amount due, and its audit entry.
+// addEntry writes the entry p of contract c (as read before it), the
+// contract's new amount due, and the audit entry.
 func (s *Service) addEntry(ctx context.Context, q Queries, actor Actor, c Contract, p Payment, now time.Time) (Payment, error) {
+	due := p.AmountDueAfter
+	if _, err := q.UpdateContract(ctx, c.ID, ContractUpdate{AmountDue: &due}, now); err != nil {
+		return Payment{}, err
+	}
+	return s.recordEntry(ctx, q, actor, c.AmountDue, p, now)
+}
+
+// recordEntry writes the entry p, whose contract already holds the amount
+// due after it, and its audit entry (dueBefore is the amount due before).
+func (s *Service) recordEntry(ctx context.Context, q Queries, actor Actor, dueBefore Cents, p Payment, now time.Time) (Payment, error) {
 	p.RecordedByID, p.RecordedAt = actor.ID, now
 	p, err := q.CreatePayment(ctx, p)
 	if err != nil {
 		return Payment{}, err
 	}
-	if c.AmountDue != p.AmountDueAfter {
-		due := p.AmountDueAfter
-		if _, err := q.UpdateContract(ctx, c.ID, ContractUpdate{AmountDue: &due}, now); err != nil {
-			return Payment{}, err
-		}
-	}
-	return p, s.audit(ctx, q, &actor, "contract."+string(p.Kind), "contract", c.ID, entryChanges(c.AmountDue, p))
+	return p, s.audit(ctx, q, &actor, "contract."+string(p.Kind), "contract", p.ContractID, entryChanges(dueBefore, p))
 }
 
 // entryChanges is what the audit trail records of a ledger entry: the entry

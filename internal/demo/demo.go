@@ -365,14 +365,24 @@ const day = 24 * time.Hour
 
 func (g *gen) clientID(k int) int64 { return g.next.Client + int64(k) }
 
-// client returns generated client k.
-func (g *gen) client(k int) crm.Client {
+// clientHead returns the first fields of generated client k (id, names,
+// dates, sales contact), all that its contract and its ledger need, and the
+// generator positioned to draw the rest: the contracts and the payments,
+// which recompute their client, skip the text of its email, phone and
+// company.
+func (g *gen) clientHead(k int) (crm.Client, *mrand.Rand) {
 	r := g.rng(&g.pcgClient, g.rClient, tableClients, k)
-	id := g.clientID(k)
-	c := crm.Client{ID: id, FirstName: pick(r, firstNames), LastName: pick(r, lastNames)}
+	c := crm.Client{ID: g.clientID(k), FirstName: pick(r, firstNames), LastName: pick(r, lastNames)}
 	c.CreatedAt = between(r, g.now.Add(-3*365*day), g.now.Add(-7*day))
 	c.UpdatedAt = between(r, c.CreatedAt, g.now)
 	c.SalesContactID = pick(r, g.sales)
+	return c, r
+}
+
+// client returns generated client k.
+func (g *gen) client(k int) crm.Client {
+	c, r := g.clientHead(k)
+	id := c.ID
 	domain := pick(r, freeMailDomains)
 	if r.IntN(100) < 85 {
 		head, tail := pick(r, companyHeads), pick(r, companyTails)
@@ -401,8 +411,8 @@ func (g *gen) client(k int) crm.Client {
 }
 
 // contract returns generated contract k, the contract of client k.
-func (g *gen) contract(k int) (crm.Contract, crm.Client) {
-	cl := g.client(k)
+func (g *gen) contract(k int) crm.Contract {
+	cl, _ := g.clientHead(k)
 	r := g.rng(&g.pcgContract, g.rContract, tableContracts, k)
 	c := crm.Contract{ID: g.contractIDs.id(k), ClientID: cl.ID, SalesContactID: cl.SalesContactID}
 	c.CreatedAt = between(r, cl.CreatedAt, minTime(cl.CreatedAt.Add(90*day), g.now))
@@ -422,22 +432,27 @@ func (g *gen) contract(k int) (crm.Contract, crm.Client) {
 	} else if r.IntN(3) == 0 {
 		c.UpdatedAt = between(r, c.CreatedAt, g.now)
 	}
-	return c, cl
+	return c
 }
 
 // event returns generated event k, on a signed contract: that of client k when
 // signed, else another one chosen from k.
 func (g *gen) event(k int) crm.Event {
-	ct, cl := g.contract(k)
+	ct, ck := g.contract(k), k
 	pr := g.rng(&g.pcgEvent, g.rEvent, tableEventContract, k)
+	var cl crm.Client
 	for try := 0; !ct.Signed; try++ {
 		if try == 64 {
 			// So few contracts that none is signed (a tiny --clients): the
 			// sample John Ouick contract is.
-			ct, cl = g.sampleContracts()[0], g.sampleClients()[1]
+			ct, cl, ck = g.sampleContracts()[0], g.sampleClients()[1], -1
 			break
 		}
-		ct, cl = g.contract(pr.IntN(g.n))
+		ck = pr.IntN(g.n)
+		ct = g.contract(ck)
+	}
+	if ck >= 0 {
+		cl = g.client(ck) // its name and company name the event's
 	}
 	r := g.rng(&g.pcgEvent, g.rEvent, tableEvents, k)
 	e := crm.Event{ID: g.eventIDs.id(k), ContractID: ct.ID}
@@ -651,8 +666,7 @@ func (g *gen) clients() iter.Seq[crm.Client] {
 func (g *gen) contracts() iter.Seq[crm.Contract] {
 	return func(yield func(crm.Contract) bool) {
 		for k := range g.n {
-			c, _ := g.contract(k)
-			if !yield(c) {
+			if !yield(g.contract(k)) {
 				return
 			}
 		}
@@ -669,8 +683,7 @@ func (g *gen) payments() iter.Seq[crm.Payment] {
 		id := g.next.Payment
 		var buf []crm.Payment
 		for k := range g.n {
-			c, _ := g.contract(k)
-			buf = g.ledger(k, c, &id, buf[:0])
+			buf = g.ledger(k, g.contract(k), &id, buf[:0])
 			for _, p := range buf {
 				if !yield(p) {
 					return
