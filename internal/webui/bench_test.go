@@ -48,6 +48,8 @@ var benchPages = []struct {
 	{"clients/sales-contact", crm.RoleManagement, "/clients?sales_contact_id={sales}"},
 	{"client/sales", crm.RoleSales, "/clients/{client}"},
 	{"client/management", crm.RoleManagement, "/clients/{client}"},
+	{"client/big-account/sales", crm.RoleSales, "/clients/{big}"},
+	{"client/big-account/management", crm.RoleManagement, "/clients/{big}"},
 	{"client/edit", crm.RoleSales, "/clients/{client}/edit"},
 	{"client/new", crm.RoleSales, "/clients/new"},
 
@@ -162,11 +164,17 @@ type benchData struct {
 	replacer *strings.Replacer
 }
 
+// bigAccount is the size of the account of a large client the benchmark
+// adds to the demo data (whose clients hold a few contracts at most): a
+// page of contracts, each with two events.
+const bigAccount = listRows
+
 // newBenchData loads the demo data of n clients into a fresh database of
 // engine, logs in Ada Lovelace (MANAGEMENT), Bill Boquet (SALES) and Kate
 // Hastroff (SUPPORT) through POST /login, and picks the records of the
 // pages: Bill's client with the most contracts, its signed contract with
-// the most events, and an event of that contract.
+// the most events, and an event of that contract. It adds a client of
+// Bill's with bigAccount signed contracts of two events each.
 func newBenchData(b *testing.B, engine string, n int) *benchData {
 	b.Helper()
 	w := testdb.NewDemoWorld(b, engine, n)
@@ -205,17 +213,56 @@ func newBenchData(b *testing.B, engine string, n int) *benchData {
 	if err := db.QueryRowContext(ctx, fmt.Sprintf(`SELECT MIN(id) FROM events WHERE contract_id = %d`, contract)).Scan(&event); err != nil {
 		b.Fatalf("an event of contract %d: %v", contract, err)
 	}
+	big := d.addBigAccount(b, w, bill)
 	from := time.Now().UTC().AddDate(0, 0, 30)
 	d.replacer = strings.NewReplacer(
 		"{client}", strconv.FormatInt(client, 10),
 		"{contract}", strconv.FormatInt(contract, 10),
 		"{event}", strconv.FormatInt(event, 10),
+		"{big}", strconv.FormatInt(big, 10),
 		"{sales}", strconv.FormatInt(bill, 10),
 		"{from}", from.Format(time.DateOnly),
 		"{to}", from.AddDate(0, 0, 6).Format(time.DateOnly),
 		"{clients-next}", d.nextLink(b, crm.RoleSales, "/clients"),
 	)
 	return d
+}
+
+// addBigAccount adds, through the service, a client of Bill's (id bill)
+// with bigAccount signed contracts of two events each, and returns its id.
+func (d *benchData) addBigAccount(b *testing.B, w testdb.DemoWorld, bill int64) int64 {
+	b.Helper()
+	ctx := context.Background()
+	ada, _, err := w.DB.GetEmployeeByEmail(ctx, testdb.DemoManagerEmail)
+	if err != nil {
+		b.Fatal(err)
+	}
+	billE, err := w.DB.GetEmployee(ctx, bill)
+	if err != nil {
+		b.Fatal(err)
+	}
+	asAda, asBill := crm.WithActor(ctx, crm.Actor{Employee: ada}), crm.WithActor(ctx, crm.Actor{Employee: billE})
+	company := "Big Account Holdings"
+	c, err := w.Service.CreateClient(asBill, crm.NewClient{FirstName: "Beatrix", LastName: "Bigaccount",
+		Email: "beatrix@bigaccount.example", CompanyName: &company})
+	if err != nil {
+		b.Fatal(err)
+	}
+	start := time.Now().UTC().Truncate(time.Hour)
+	for i := range bigAccount {
+		k, err := w.Service.CreateContract(asAda, crm.NewContract{ClientID: c.ID, TotalAmount: crm.Cents(100_000 + i), Signed: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for j := range 2 {
+			at := start.AddDate(0, 0, 7*i+j-100)
+			if _, err := w.Service.CreateEvent(asBill, crm.NewEvent{ContractID: k.ID, Name: fmt.Sprintf("Big Account event %d.%d", i, j),
+				Start: at, End: at.Add(3 * time.Hour), Location: "Paris", Attendees: 50 + i}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	return c.ID
 }
 
 // login sends the login form and returns the session cookie it sets.
