@@ -42,7 +42,7 @@ var benchPages = []struct {
 	{"clients", crm.RoleSales, "/clients"},
 	{"clients/next", crm.RoleSales, "{clients-next}"},
 	{"clients/search-rare", crm.RoleSales, "/clients?search=casey"},
-	{"clients/search-common", crm.RoleSales, "/clients?search=martin"},
+	{"clients/search-common", crm.RoleSales, "/clients?search=marchand"},
 	{"clients/search-two-words", crm.RoleSales, "/clients?search=amelie+martin"},
 	{"clients/mine", crm.RoleSales, "/clients?mine=1"},
 	{"clients/sales-contact", crm.RoleManagement, "/clients?sales_contact_id={sales}"},
