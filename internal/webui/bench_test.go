@@ -98,8 +98,8 @@ func benchClients(tb testing.TB) int {
 // pageBudget fails the benchmark. BENCHMARKS.md ("The web UI") has the
 // figures and the commands:
 //
-//	go test ./internal/webui -run XXX -bench Pages -benchtime 200x
-//	EPICEVENTS_BENCH_CLIENTS=1000000 go test ./internal/webui -run XXX -bench Pages/sqlite -benchtime 100x -timeout 30m
+//	go test ./internal/webui -run XXX -bench Pages -benchtime 50x
+//	EPICEVENTS_BENCH_CLIENTS=1000000 go test ./internal/webui -run XXX -bench Pages/sqlite -benchtime 20x -timeout 60m
 func BenchmarkPages(b *testing.B) {
 	n := benchClients(b)
 	for _, engine := range testdb.Engines() {
