@@ -87,6 +87,15 @@ func TestListPlansDoNotSort(t *testing.T) {
 		{"contracts --sales-contact", func() error {
 			return listContracts(ctx, q, crm.ContractFilter{SalesContactID: &id, Page: page}, none)
 		}},
+		// My work of a sales rep: their unsigned contracts, and those with
+		// money due (which once sorted every one of them, by the report
+		// index contracts_due_idx: 1.7 s at a million contracts).
+		{"contracts --sales-contact --unsigned", func() error {
+			return listContracts(ctx, q, crm.ContractFilter{SalesContactID: &id, Unsigned: true, Page: page}, none)
+		}},
+		{"contracts --sales-contact --unpaid", func() error {
+			return listContracts(ctx, q, crm.ContractFilter{SalesContactID: &id, Unpaid: true, Page: page}, none)
+		}},
 		{"events", func() error { return listEvents(ctx, q, crm.EventFilter{Page: page}, none) }},
 		{"events --without-support", func() error {
 			return listEvents(ctx, q, crm.EventFilter{WithoutSupport: true, Page: page}, none)
@@ -399,6 +408,11 @@ func TestReportPlans(t *testing.T) {
 		}
 		if len(ec.plans) != 1 || !strings.Contains(ec.plans[0], "COVERING INDEX "+tc.index) {
 			t.Errorf("%s does not read %s alone:\n%s", tc.name, tc.index, strings.Join(ec.plans, "\n--\n"))
+		}
+		// A sum is made as the index is read: sorting the rows first (a
+		// GROUP BY over the whole span) took four times as long.
+		if strings.Contains(strings.Join(ec.plans, "\n"), "TEMP B-TREE") {
+			t.Errorf("%s sorts the rows it adds up:\n%s", tc.name, strings.Join(ec.plans, "\n--\n"))
 		}
 	}
 }

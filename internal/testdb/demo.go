@@ -20,7 +20,16 @@ type DemoWorld struct {
 	// Token is an access token of the demo's first SALES employee, Bill
 	// Boquet.
 	Token string
+	// Staff are the demo's employees (sales, then support) with their
+	// passwords; the manager is DemoManagerEmail with DemoManagerPassword.
+	Staff []demo.Credential
 }
+
+// The manager NewDemoWorld bootstraps.
+const (
+	DemoManagerEmail    = "ada@epicevents.example"
+	DemoManagerPassword = "velvet orchid lantern 42"
+)
 
 // NewDemoWorld bootstraps a manager, loads the demo data of clients clients
 // with the bulk loader and logs Bill Boquet in. Passwords are hashed with
@@ -37,7 +46,7 @@ func NewDemoWorld(tb testing.TB, engine string, clients int) DemoWorld {
 		IsCommonPassword: auth.IsCommonPassword})
 	ctx := context.Background()
 	if _, err := svc.Bootstrap(ctx, crm.NewEmployee{FirstName: "Ada", LastName: "Lovelace",
-		Email: "ada@epicevents.example", Password: "velvet orchid lantern 42"}); err != nil {
+		Email: DemoManagerEmail, Password: DemoManagerPassword}); err != nil {
 		tb.Fatal(err)
 	}
 	res, err := demo.Load(ctx, db, hasher, demo.Options{Clients: clients, Seed: 1})
@@ -49,5 +58,5 @@ func NewDemoWorld(tb testing.TB, engine string, clients int) DemoWorld {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return DemoWorld{Service: svc, DB: db, Token: tokens.AccessToken}
+	return DemoWorld{Service: svc, DB: db, Token: tokens.AccessToken, Staff: res.Employees}
 }
