@@ -367,7 +367,11 @@ func biCases() []biCase {
 	add(biCase{as: "ada", args: []string{"contracts", "update", "3", "--total", "10", "--due", "20"}, code: 2, want: `due|amount`})
 	add(biCase{as: "bill", args: []string{"contracts", "update", "2", "--due", "0"}, code: 4, want: forbidden, remote: true})
 	add(biCase{as: "bill", args: []string{"contracts", "update", "1", "--total", "5"}, code: 4, want: forbidden + `|signed`})
-	add(biCase{as: "bill", args: []string{"contracts", "update", "1", "--due", "1000"}, code: 4, want: forbidden + `|signed|lower`})
+	// Only a refund raises the amount due, whoever asks (signed or not).
+	add(biCase{as: "bill", args: []string{"contracts", "update", "1", "--due", "1000"}, code: 6, want: `contracts refund`})
+	add(biCase{as: "ada", args: []string{"contracts", "update", "1", "--due", "501"}, code: 6, want: `contracts refund`})
+	// A total below what has been paid (500.00 of contract 1).
+	add(biCase{as: "ada", args: []string{"contracts", "update", "1", "--total", "499.99"}, code: 6, want: `has been paid`})
 	add(biCase{as: "kate", args: []string{"contracts", "update", "1", "--due", "0"}, code: 4, want: forbidden})
 	ids("ada", []string{"contracts", "sign"}, nil, true)
 	add(biCase{as: "bill", args: []string{"contracts", "sign", "2"}, code: 4, want: forbidden, remote: true})

@@ -35,6 +35,7 @@ func (a *App) registerCompletions(root *cobra.Command) {
 		"view":   fixedValues("compact\tmoney and state, or when and who supports", "contact\twhom to call", "full\tevery column"),
 		"role":   fixedValues(string(crm.RoleManagement), string(crm.RoleSales), string(crm.RoleSupport)),
 		"entity": fixedValues(crm.AuditEntities...),
+		"method": fixedValues(crm.PaymentMethods...),
 		"sales-contact": a.employeeValues(func(context.Context, crm.API, []string) (crm.EmployeeFilter, int64, bool) {
 			return crm.EmployeeFilter{Role: ptrTo(crm.RoleSales)}, 0, true
 		}),

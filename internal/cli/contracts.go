@@ -13,14 +13,14 @@ func (a *App) contractsCmd() *cobra.Command {
 		Use:     "contracts",
 		Aliases: []string{"contract"},
 		Short:   "Follow and manage contracts",
-		Example: "  epicevents contracts list --unsigned\n  epicevents contracts sign 12",
+		Example: "  epicevents contracts list --unsigned\n  epicevents contracts sign 12\n  epicevents contracts pay 12 --amount 1500",
 	}
 	group(cmd)
 	cmd.AddCommand(a.contractsListCmd(), showCmd(a, "contract", idRef, crm.API.GetContract, views.contract),
 		a.contractsCreateCmd(), a.contractsUpdateCmd(), idCmd(a, about{use: "sign ID",
 			short:   "Mark a contract signed, for good (MANAGEMENT, or its sales contact)",
 			example: "  epicevents contracts sign 12"}, idRef, views.contract, crm.API.SignContract),
-		a.contractsReassignCmd())
+		a.contractsReassignCmd(), a.contractsPayCmd(), a.contractsRefundCmd(), a.contractsPaymentsCmd())
 	return cmd
 }
 
@@ -103,7 +103,9 @@ func (a *App) contractsCreateCmd() *cobra.Command {
 		Use:   "create --client ID|EMAIL --total AMOUNT [--due AMOUNT] [--signed]",
 		Short: "Add a contract for a client (MANAGEMENT)",
 		Long: `create adds a contract. Its sales contact is the client's. Amounts are euros
-with at most two decimals (1500, 1500.5, 1500.50); --due defaults to the total.`,
+with at most two decimals (1500, 1500.5, 1500.50); --due defaults to the total.
+A --due below the total records what was paid before as an opening payment of
+the difference in the contract's ledger (see ` + "`contracts payments`" + `).`,
 		Example: "  epicevents contracts create --client 12 --total 5000\n  epicevents contracts create --client 12 --total 5000 --due 2500.50 --signed",
 		Args:    noArgs,
 		RunE: run(func(ctx context.Context, _ []string) error {
@@ -147,10 +149,13 @@ func (a *App) contractsUpdateCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "update ID [--total AMOUNT] [--due AMOUNT]",
 		Short: "Change a contract's amounts (MANAGEMENT, or its sales contact)",
-		Long: `update changes the amounts given; 0 ≤ due ≤ total. Once a contract is signed,
-only MANAGEMENT changes its total, and its sales contact may only lower the
-amount due (a payment).`,
-		Example: "  epicevents contracts update 12 --due 0\n  epicevents contracts update 12 --total 6000 --due 6000",
+		Long: `update changes the amounts given. The amount due follows the contract's ledger:
+a lower --due records a payment of the difference (method other; ` + "`contracts pay`" + `
+records one with its method and reference), and a higher one is refused: record
+a refund with ` + "`contracts refund`" + `. A new --total sets the amount due to the total
+less what has been paid net, and may not be less than that. Once a contract is
+signed, only MANAGEMENT changes its total.`,
+		Example: "  epicevents contracts update 12 --due 0\n  epicevents contracts update 12 --total 6000",
 		Args:    exactArgs(1),
 		RunE: run(func(ctx context.Context, args []string) error {
 			id, err := parseID("id", args[0])

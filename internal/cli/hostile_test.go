@@ -85,6 +85,16 @@ func hostileServer(t *testing.T) *httptest.Server {
 	mux.HandleFunc("GET /api/v1/employees/1", func(w http.ResponseWriter, _ *http.Request) {
 		problem(w, 429, map[string]any{"status": 429, "code": "throttled", "detail": "slow down" + evil, "retry_after": 60})
 	})
+	entry := map[string]any{"id": 7, "contract_id": 1, "kind": "refund" + evil, "amount": "10.00", "method": "cash" + evil,
+		"reference": "CHQ" + evil, "received_on": "2025-01-01" + evil, "refund_of": 6, "reason": "why" + evil,
+		"recorded_by_id": 1, "recorded_by_name": "Ada" + evil, "recorded_at": "2025-01-01T00:00:00Z", "amount_due_after": "90.00"}
+	mux.HandleFunc("GET /api/v1/contracts/1/payments", func(w http.ResponseWriter, _ *http.Request) {
+		answer(w, 200, map[string]any{"items": []any{entry}, "next": nil})
+	})
+	mux.HandleFunc("POST /api/v1/contracts/1/payments", func(w http.ResponseWriter, _ *http.Request) { answer(w, 201, entry) })
+	mux.HandleFunc("POST /api/v1/contracts/2/payments", func(w http.ResponseWriter, _ *http.Request) {
+		problem(w, 409, map[string]any{"status": 409, "code": "conflict", "detail": "record at most 9.00" + evil})
+	})
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return srv
@@ -124,6 +134,11 @@ func TestHostileServerCannotDriveTheTerminal(t *testing.T) {
 		{[]string{"clients", "create", "--first-name", "K", "--last-name", "C", "--email", "k@c.example"}, 2, "is taken"},
 		{[]string{"contracts", "show", "1"}, 1, "internal error"},
 		{[]string{"--debug", "contracts", "show", "1"}, 1, "boom"},
+		{[]string{"contracts", "payments", "1"}, 0, "CHQ"},
+		{[]string{"contracts", "payments", "1", "-o", "json"}, 0, `"why\u001b[2J`},
+		{[]string{"contracts", "payments", "1", "-o", "csv"}, 0, "Ada"},
+		{[]string{"contracts", "pay", "1", "--amount", "10", "--on", "2025-01-01"}, 0, "why"},
+		{[]string{"contracts", "pay", "2", "--amount", "10", "--on", "2025-01-01"}, 6, "record at most 9.00"},
 		{[]string{"employees", "show", "1"}, 3, "slow down"},
 		{[]string{"events", "show", "1"}, 3, "session over"}, // and the tokens are forgotten: last
 	} {

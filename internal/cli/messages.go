@@ -31,6 +31,9 @@ var fieldFlags = map[string]string{
 	"contract_id":        "contract",
 	"actor_id":           "actor",
 	"entity_id":          "id",
+	"received_on":        "on",
+	"payment_id":         "payment",
+	"refund_of":          "payment",
 }
 
 // fieldName names field as the user of cmd knows it: its flag ("--total")

@@ -241,7 +241,8 @@ func purgeEvery(ctx context.Context, p purger, log *slog.Logger, interval time.D
 			log.Warn("purge of expired sessions and login failures failed; retrying at the next interval",
 				"err", err.Error(), "interval", interval.String())
 		case n != crm.Purged{}:
-			log.Info("purged expired data", "sessions", n.Sessions, "login_failures", n.LoginFailures)
+			log.Info("purged expired data", "sessions", n.Sessions, "login_failures", n.LoginFailures,
+				"idempotency_keys", n.IdempotencyKeys)
 		}
 		select {
 		case <-ctx.Done():

@@ -127,6 +127,21 @@ var (
 		output.JSONValue("changes", func(e crm.AuditEntry) any { return e.Changes }),
 		output.OptText("client_addr", func(e crm.AuditEntry) *string { return e.ClientAddr }),
 	}
+	paymentFields = []output.Field[crm.Payment]{
+		output.Int("id", func(p crm.Payment) int64 { return p.ID }),
+		output.Int("contract_id", func(p crm.Payment) int64 { return p.ContractID }),
+		output.Text("kind", func(p crm.Payment) string { return string(p.Kind) }),
+		output.Money("amount", func(p crm.Payment) crm.Cents { return p.Amount }),
+		output.Text("method", func(p crm.Payment) string { return p.Method }),
+		output.Text("reference", func(p crm.Payment) string { return p.Reference }),
+		output.Text("received_on", func(p crm.Payment) string { return p.ReceivedOn }),
+		output.OptInt("refund_of", func(p crm.Payment) *int64 { return p.RefundOf }),
+		output.Text("reason", func(p crm.Payment) string { return p.Reason }),
+		output.Int("recorded_by_id", func(p crm.Payment) int64 { return p.RecordedByID }),
+		output.Text("recorded_by_name", func(p crm.Payment) string { return p.RecordedByName }),
+		output.Time("recorded_at", func(p crm.Payment) time.Time { return p.RecordedAt }),
+		output.Money("amount_due_after", func(p crm.Payment) crm.Cents { return p.AmountDueAfter }),
+	}
 	credentialFields = append(output.FieldsOf(employeeFields, func(c demo.Credential) crm.Employee { return c.Employee }),
 		output.Text("password", func(c demo.Credential) string { return c.Password }))
 	buildFields = []output.Field[Build]{
@@ -275,6 +290,30 @@ func (v views) auditList() output.View[crm.AuditEntry] {
 		{Header: "Changes", Value: func(e crm.AuditEntry) string { return changesText(e.Changes) }, MaxWidth: 60},
 		col("Address", func(e crm.AuditEntry) string { return opt(e.ClientAddr) }),
 	}}
+}
+
+// paymentList is a contract's ledger: each entry with the amount due after it.
+func (v views) paymentList() output.View[crm.Payment] {
+	return output.View[crm.Payment]{Fields: paymentFields, Columns: []output.Column[crm.Payment]{
+		fixed("ID", func(p crm.Payment) string { return id(p.ID) }),
+		fixed("Received", func(p crm.Payment) string { return p.ReceivedOn }),
+		fixed("Kind", func(p crm.Payment) string { return string(p.Kind) }),
+		fixed("Amount", func(p crm.Payment) string { return p.Amount.String() }),
+		fixed("Method", func(p crm.Payment) string { return p.Method }),
+		col("Reference", func(p crm.Payment) string { return p.Reference }),
+		fixed("Refund of", func(p crm.Payment) string { return optID(p.RefundOf) }),
+		col("Reason", func(p crm.Payment) string { return p.Reason }),
+		col("Recorded by", func(p crm.Payment) string { return p.RecordedByName }),
+		fixed("Due after", func(p crm.Payment) string { return p.AmountDueAfter.String() }),
+	}}
+}
+
+// payment is one entry just recorded, with when and by whom.
+func (v views) payment() output.View[crm.Payment] {
+	cols := v.paymentList().Columns
+	return output.View[crm.Payment]{Fields: paymentFields, Columns: append(cols[:1:1],
+		append([]output.Column[crm.Payment]{fixed("Contract", func(p crm.Payment) string { return id(p.ContractID) })},
+			append(cols[1:], fixed("Recorded at", func(p crm.Payment) string { return v.t(p.RecordedAt) }))...)...)}
 }
 
 // credentialList is how demo shows the employees it added, each with the

@@ -38,6 +38,11 @@ type API interface {
 	UpdateContract(ctx context.Context, id int64, p ContractPatch) (Contract, error)
 	SignContract(ctx context.Context, id int64) (Contract, error)
 	ReassignContract(ctx context.Context, id, salesContactID int64) (Contract, error)
+	// A contract's ledger, oldest first, and the entries that change its
+	// amount due.
+	ListPayments(ctx context.Context, contractID int64, f PaymentFilter, emit Emit[Payment]) (string, error)
+	RecordPayment(ctx context.Context, contractID int64, in NewPayment) (Payment, error)
+	RefundPayment(ctx context.Context, contractID int64, in NewRefund) (Payment, error)
 
 	GetEvent(ctx context.Context, id int64) (Event, error)
 	ListEvents(ctx context.Context, f EventFilter, emit Emit[Event]) (string, error)

@@ -26,6 +26,7 @@ type Emit[T any] func(T) error
 // List methods read at most Page.Limit rows (all when 0) after Page.Cursor in
 // the list's order and return the cursor of the next page, "" when there is none.
 type Queries interface {
+	IdempotencyQueries
 	// Employees
 	CountEmployees(ctx context.Context) (int, error)
 	CountActiveManagers(ctx context.Context) (int, error)
@@ -79,6 +80,18 @@ type Queries interface {
 	// that order.
 	SumSigned(ctx context.Context, bounds []time.Time) ([]PeriodTotal, error)
 
+	// Payments: a contract's ledger, append-only. The service writes an
+	// entry and the contract's new amount due in one transaction, after
+	// reading the contract with GetContract (which locks its row there).
+	// CreatePayment inserts p (its id and RecordedByName are ignored) and
+	// returns it as stored.
+	CreatePayment(ctx context.Context, p Payment) (Payment, error)
+	GetPayment(ctx context.Context, id int64) (Payment, error)
+	// RefundedAmount is the sum of the refunds of a payment (0 when none).
+	RefundedAmount(ctx context.Context, paymentID int64) (Cents, error)
+	// ListPayments streams the entries of one contract's ledger, oldest first.
+	ListPayments(ctx context.Context, contractID int64, f PaymentFilter, emit Emit[Payment]) (string, error)
+
 	// Events
 	CreateEvent(ctx context.Context, e Event) (Event, error)
 	GetEvent(ctx context.Context, id int64) (Event, error)
@@ -127,9 +140,10 @@ type Queries interface {
 	RemoveLoginFailure(ctx context.Context, key string, at time.Time) error
 	ClearLoginFailures(ctx context.Context, key string) error
 	// DeleteExpired deletes what is kept no longer than needed: the login
-	// failures recorded before e.FailuresBefore, and the sessions (with their
+	// failures recorded before e.FailuresBefore, the sessions (with their
 	// refresh tokens) that are revoked, whose absolute expiry is at or before
-	// e.Now, or last used before e.IdleBefore.
+	// e.Now, or last used before e.IdleBefore, and the idempotency keys
+	// recorded before e.IdempotencyBefore.
 	DeleteExpired(ctx context.Context, e Expiry) (Purged, error)
 
 	// Settings are small named values, such as the generated signing key.
@@ -144,12 +158,17 @@ type Expiry struct {
 	FailuresBefore time.Time // login failures older than the longest throttle window
 	Now            time.Time // sessions past their absolute expiry
 	IdleBefore     time.Time // sessions unused for longer than the idle timeout
+	// IdempotencyBefore: the keys of keyed requests recorded before it
+	// (IdempotencyKeep ago).
+	IdempotencyBefore time.Time
 }
 
 // Purged counts the rows DeleteExpired deleted.
 type Purged struct {
 	LoginFailures int64
 	Sessions      int64 // with their refresh tokens
+	// IdempotencyKeys are the keys of keyed requests, with their answers.
+	IdempotencyKeys int64
 }
 
 // EmployeeRefs counts the rows that reference an employee.
@@ -158,10 +177,11 @@ type EmployeeRefs struct {
 	Contracts      int // contracts whose sales contact they are
 	Events         int // events they support, past or upcoming
 	UpcomingEvents int // events they support that have not ended
+	Payments       int // ledger entries they recorded
 }
 
 // Total is the number of references of any kind.
-func (r EmployeeRefs) Total() int { return r.Clients + r.Contracts + r.Events }
+func (r EmployeeRefs) Total() int { return r.Clients + r.Contracts + r.Events + r.Payments }
 
 // ContractUpdate is a validated change to a contract, as the store applies it.
 type ContractUpdate struct {

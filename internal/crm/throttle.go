@@ -204,13 +204,15 @@ func addressGroup(addr string) string {
 // expiry says what Purge deletes at now.
 func (s *Service) expiry(now time.Time) Expiry {
 	longest := max(s.cfg.ThrottleWindow, s.cfg.AccountThrottleWindow, s.cfg.IPThrottleWindow)
-	return Expiry{FailuresBefore: now.Add(-longest), Now: now, IdleBefore: now.Add(-s.cfg.SessionIdle)}
+	return Expiry{FailuresBefore: now.Add(-longest), Now: now, IdleBefore: now.Add(-s.cfg.SessionIdle),
+		IdempotencyBefore: now.Add(-IdempotencyKeep)}
 }
 
 // Purge deletes what the CRM keeps no longer than needed: failed password
-// checks older than the longest throttle window, and the sessions that can
-// no longer be used (revoked, past their absolute expiry, or unused for
-// longer than the idle timeout), with their refresh tokens. serve runs it on
+// checks older than the longest throttle window, the sessions that can no
+// longer be used (revoked, past their absolute expiry, or unused for longer
+// than the idle timeout), with their refresh tokens, and the keys of keyed
+// requests older than IdempotencyKeep. serve runs it on
 // a timer; in local mode every login runs it (Config.PurgeAtLogin). It needs
 // no session: it is maintenance, not an employee's action.
 func (s *Service) Purge(ctx context.Context) (Purged, error) {

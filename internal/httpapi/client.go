@@ -3,6 +3,7 @@ package httpapi
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
@@ -182,6 +183,9 @@ type request struct {
 	path   string // under Prefix, such as "/clients/7"
 	query  url.Values
 	body   any // marshalled as JSON when non-nil
+	// idempotent sends a fresh Idempotency-Key, and the request once more
+	// with the same key when no answer came back.
+	idempotent bool
 }
 
 // send performs req and returns the open response when its status is 2xx;
@@ -191,27 +195,25 @@ func (c *Client) send(ctx context.Context, req request) (*http.Response, error) 
 	if len(req.query) > 0 {
 		u += "?" + req.query.Encode()
 	}
-	var body io.Reader
+	var body []byte
 	if req.body != nil {
 		b, err := json.Marshal(req.body)
 		if err != nil {
 			return nil, fmt.Errorf("httpapi: encode %s %s: %w", req.method, req.path, err)
 		}
-		body = bytes.NewReader(b)
+		body = b
 	}
-	hr, err := http.NewRequestWithContext(ctx, req.method, u, body)
-	if err != nil {
-		return nil, fmt.Errorf("httpapi: %s %s: %w", req.method, req.path, err)
+	key := ""
+	if req.idempotent {
+		key = rand.Text()
 	}
-	hr.Header.Set("Accept", "application/json, "+ProblemType)
-	hr.Header.Set("User-Agent", c.ua)
-	if req.body != nil {
-		hr.Header.Set("Content-Type", "application/json")
+	resp, err := c.do(ctx, req, u, body, key)
+	if err != nil && key != "" && ctx.Err() == nil {
+		// No answer came back: the server may have recorded the request
+		// or not. Sent again with the same key, it is recorded at most
+		// once, and answered as the first time if it was.
+		resp, err = c.do(ctx, req, u, body, key)
 	}
-	if tok := crm.AccessToken(ctx); tok != "" {
-		hr.Header.Set("Authorization", "Bearer "+tok)
-	}
-	resp, err := c.hc.Do(hr)
 	if err != nil {
 		return nil, c.transportError(ctx, req, err)
 	}
@@ -220,6 +222,30 @@ func (c *Client) send(ctx context.Context, req request) (*http.Response, error) 
 	}
 	defer drain(resp)
 	return nil, c.answerError(req, resp)
+}
+
+// do sends one request; body is JSON when not nil.
+func (c *Client) do(ctx context.Context, req request, u string, body []byte, idempotencyKey string) (*http.Response, error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	hr, err := http.NewRequestWithContext(ctx, req.method, u, rd)
+	if err != nil {
+		return nil, fmt.Errorf("httpapi: %s %s: %w", req.method, req.path, err)
+	}
+	hr.Header.Set("Accept", "application/json, "+ProblemType)
+	hr.Header.Set("User-Agent", c.ua)
+	if body != nil {
+		hr.Header.Set("Content-Type", "application/json")
+	}
+	if idempotencyKey != "" {
+		hr.Header.Set(IdempotencyHeader, idempotencyKey)
+	}
+	if tok := crm.AccessToken(ctx); tok != "" {
+		hr.Header.Set("Authorization", "Bearer "+tok)
+	}
+	return c.hc.Do(hr)
 }
 
 // drain reads a little of what is left so that the connection can be reused,
@@ -595,6 +621,28 @@ func (c *Client) UnassignSupport(ctx context.Context, id int64) (crm.Event, erro
 	return fetch[crm.Event](ctx, c, request{method: http.MethodPost, path: idPath("events", id, "unassign")})
 }
 
+// ListPayments streams a contract's ledger to emit, oldest first.
+func (c *Client) ListPayments(ctx context.Context, contractID int64, f crm.PaymentFilter, emit crm.Emit[crm.Payment]) (string, error) {
+	return listAt(ctx, c, paymentFilters, idPath("contracts", contractID, "payments"), f, emit)
+}
+
+// RecordPayment records a payment of a contract. The request carries a
+// fresh Idempotency-Key, so that the one retry after a dropped connection
+// (send) never records it twice.
+func (c *Client) RecordPayment(ctx context.Context, contractID int64, in crm.NewPayment) (crm.Payment, error) {
+	return fetch[crm.Payment](ctx, c, request{method: http.MethodPost, path: idPath("contracts", contractID, "payments"),
+		body:       PaymentRequest{Amount: in.Amount, Method: in.Method, Reference: in.Reference, ReceivedOn: in.ReceivedOn},
+		idempotent: true})
+}
+
+// RefundPayment refunds a payment of a contract, with a fresh
+// Idempotency-Key like RecordPayment.
+func (c *Client) RefundPayment(ctx context.Context, contractID int64, in crm.NewRefund) (crm.Payment, error) {
+	return fetch[crm.Payment](ctx, c, request{method: http.MethodPost,
+		path: idPath("contracts", contractID, "payments", strconv.FormatInt(in.PaymentID, 10), "refund"),
+		body: RefundRequest{Amount: in.Amount, Reason: in.Reason}, idempotent: true})
+}
+
 // ListAudit streams audit entries to emit.
 func (c *Client) ListAudit(ctx context.Context, f crm.AuditFilter, emit crm.Emit[crm.AuditEntry]) (string, error) {
 	return list(ctx, c, auditFilters, f, emit)
@@ -625,7 +673,13 @@ func utc(t *time.Time) *time.Time {
 // Like the service, it returns a cursor when more rows exist beyond the
 // filter's page limit.
 func list[F, T any](ctx context.Context, c *Client, codec filterCodec[F], f F, emit crm.Emit[T]) (string, error) {
-	page, path := *codec.page(&f), codec.route
+	return listAt(ctx, c, codec, codec.route, f, emit)
+}
+
+// listAt is list on path, the codec's route with its wildcards filled in
+// (the contract of a ledger).
+func listAt[F, T any](ctx context.Context, c *Client, codec filterCodec[F], path string, f F, emit crm.Emit[T]) (string, error) {
+	page := *codec.page(&f)
 	remaining, cursor := page.Limit, page.Cursor
 	for {
 		n := MaxLimit

@@ -64,6 +64,10 @@ var auditFilters = newFilterCodec("/audit", func(f *crm.AuditFilter) *crm.Page {
 	idParam("actor_id", func(f *crm.AuditFilter) **int64 { return &f.ActorID }),
 )
 
+// paymentFilters is the page of a contract's ledger; its route names the
+// contract, which the Client fills in.
+var paymentFilters = newFilterCodec("/contracts/{id}/payments", func(f *crm.PaymentFilter) *crm.Page { return &f.Page })
+
 // EncodeEmployeeFilter writes f as the query of GET /employees.
 func EncodeEmployeeFilter(f crm.EmployeeFilter) url.Values { return employeeFilters.encode(f) }
 
@@ -93,6 +97,12 @@ func EncodeAuditFilter(f crm.AuditFilter) url.Values { return auditFilters.encod
 
 // DecodeAuditFilter reads the query of GET /audit; see decode.
 func DecodeAuditFilter(q url.Values) (crm.AuditFilter, error) { return auditFilters.decode(q) }
+
+// EncodePaymentFilter writes f as the query of GET /contracts/{id}/payments.
+func EncodePaymentFilter(f crm.PaymentFilter) url.Values { return paymentFilters.encode(f) }
+
+// DecodePaymentFilter reads the query of GET /contracts/{id}/payments; see decode.
+func DecodePaymentFilter(q url.Values) (crm.PaymentFilter, error) { return paymentFilters.decode(q) }
 
 // filterCodec is the query of one list: its route and its parameters, each
 // bound to a field of the filter F, then limit and cursor.

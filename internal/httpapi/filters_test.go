@@ -49,6 +49,7 @@ var codecs = []codecCase{
 	caseOf("contracts", contractFilters, EncodeContractFilter, DecodeContractFilter),
 	caseOf("events", eventFilters, EncodeEventFilter, DecodeEventFilter),
 	caseOf("audit", auditFilters, EncodeAuditFilter, DecodeAuditFilter),
+	caseOf("payments", paymentFilters, EncodePaymentFilter, DecodePaymentFilter),
 }
 
 // TestFilterCodecs: each filter is written as the document names its
@@ -77,6 +78,7 @@ func TestFilterCodecs(t *testing.T) {
 				"to=2026-06-30T21%3A59%3A59.5Z&upcoming=true&without_support=true"},
 		{&crm.AuditFilter{Entity: "client", EntityID: id(6), ActorID: id(1), Page: crm.Page{Limit: 10, Cursor: "abc"}},
 			"actor_id=1&cursor=abc&entity=client&entity_id=6&limit=10"},
+		{&crm.PaymentFilter{Page: crm.Page{Limit: 3, Cursor: "xyz"}}, "cursor=xyz&limit=3"},
 	} {
 		c := codecFor(t, tc.filter)
 		back, q, err := c.roundTrip(tc.filter)

@@ -206,7 +206,8 @@ func checkAnswer(t *testing.T, what string, w *httptest.ResponseRecorder, input 
 }
 
 // listRoutes are the lists and who reads them.
-var listRoutes = []string{"/api/v1/employees", "/api/v1/clients", "/api/v1/contracts", "/api/v1/events", "/api/v1/audit"}
+var listRoutes = []string{"/api/v1/employees", "/api/v1/clients", "/api/v1/contracts", "/api/v1/events", "/api/v1/audit",
+	"/api/v1/contracts/{id}/payments"}
 
 // FuzzListQuery: any query string on any list: 200 or 400, never a panic or
 // a 5xx.
@@ -216,8 +217,9 @@ func FuzzListQuery(f *testing.F) {
 	f.Add(uint8(3), "from=2023-06-04T13:00:00%2B02:00&to=2040-01-01T00:00:00Z&without_support=true")
 	f.Add(uint8(4), "entity=client&entity_id=1&actor_id=1&limit=500")
 	f.Add(uint8(0), "role=SALES&all=true&cursor=eyJrIjoiZW1wbG95ZWVzIiwiaSI6MX0")
+	f.Add(uint8(5), "limit=1&cursor=eyJrIjoicGF5bWVudHMiLCJpIjoxfQ")
 	f.Fuzz(func(t *testing.T, list uint8, query string) {
-		path := listRoutes[int(list)%len(listRoutes)]
+		path := strings.ReplaceAll(listRoutes[int(list)%len(listRoutes)], "{id}", "1")
 		if strings.ContainsAny(query, "# \t\r\n") {
 			return // not a request target a client can send
 		}

@@ -123,6 +123,9 @@ func (s *Server) routes() {
 	s.route("PATCH "+p+"/contracts/{id}", servePatch(s.svc.UpdateContract))
 	s.route("POST "+p+"/contracts/{id}/sign", serveAction(s.svc.SignContract))
 	s.route("POST "+p+"/contracts/{id}/reassign", serveChange(bodyRequired, s.reassignContract))
+	s.route("GET "+p+"/contracts/{id}/payments", s.listPayments, routeAnyQuery)
+	s.route("POST "+p+"/contracts/{id}/payments", s.idempotent(s.recordPayment))
+	s.route("POST "+p+"/contracts/{id}/payments/{pid}/refund", s.idempotent(s.refundPayment))
 
 	// Events
 	s.route("GET "+p+"/events", s.listEvents, routeAnyQuery)

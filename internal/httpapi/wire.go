@@ -122,7 +122,25 @@ type (
 	SupportRequest struct {
 		SupportContactID int64 `json:"support_contact_id"`
 	}
+	// PaymentRequest is POST /contracts/{id}/payments. Empty method,
+	// reference and received_on are left out: the service's defaults.
+	PaymentRequest struct {
+		Amount     crm.Cents `json:"amount"`
+		Method     string    `json:"method,omitempty"`
+		Reference  string    `json:"reference,omitempty"`
+		ReceivedOn string    `json:"received_on,omitempty"`
+	}
+	// RefundRequest is POST /contracts/{id}/payments/{pid}/refund; a nil
+	// amount refunds what is left of the payment.
+	RefundRequest struct {
+		Amount *crm.Cents `json:"amount"`
+		Reason string     `json:"reason"`
+	}
 )
+
+// IdempotencyHeader is the request header whose key makes a POST that
+// records something safe to send again (crm.Service.Once).
+const IdempotencyHeader = "Idempotency-Key"
 
 // ETag is the entity tag of a row at a version.
 func ETag(version int64) string { return `"` + strconv.FormatInt(version, 10) + `"` }

@@ -62,6 +62,8 @@ var pgImpliedChecks = map[string]string{
 	"boolean": "%s IN (0, 1)",
 	"jsonb":   "json_valid(%s)",
 	"json":    "json_valid(%s)",
+	// YYYY-MM-DD, and a day that exists (date() of 2026-02-30 is not it).
+	"date": "%[1]s GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]' AND date(%[1]s) = %[1]s",
 }
 
 // sameDefaults are defaults written differently that mean the same value.

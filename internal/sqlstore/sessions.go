@@ -213,13 +213,17 @@ func (q *queries) DeleteExpired(ctx context.Context, e crm.Expiry) (crm.Purged, 
 		if p.Sessions, err = rowsAffected(res, err); err != nil {
 			return translate(err, "delete", "session")
 		}
+		res, err = q.exec(ctx, "DELETE FROM idempotency_keys WHERE created_at < ?", e.IdempotencyBefore)
+		if p.IdempotencyKeys, err = rowsAffected(res, err); err != nil {
+			return translate(err, "delete", "idempotency key")
+		}
 		return nil
 	})
 	if denied(err) {
 		// A role granted before the purge existed (an upgrade without
 		// --app-role): say what fixes it.
 		return crm.Purged{}, &crm.Error{Code: crm.CodeInternal, Err: err,
-			Message: "the database role may not delete expired sessions and login failures; as the owner role, run `epicevents migrate up --app-role NAME` to grant the application role its privileges"}
+			Message: "the database role may not delete expired sessions, login failures and idempotency keys; as the owner role, run `epicevents migrate up --app-role NAME` to grant the application role its privileges"}
 	}
 	if err != nil {
 		return crm.Purged{}, err

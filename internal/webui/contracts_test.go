@@ -217,7 +217,8 @@ func TestContractEdit(t *testing.T) {
 		wantNotIn(t, r.Body, `name="total_amount"`)
 		wantIn(t, r.Body, "20000.00", `value="8000.00"`)
 		sv := inputValue(r.Body, "version")
-		wantStatus(t, bill.post(spath, url.Values{"amount_due": {"9000"}, "version": {sv}}), http.StatusForbidden)
+		// Raising the amount due is a refund's job, for everyone: 409.
+		wantStatus(t, bill.post(spath, url.Values{"amount_due": {"9000"}, "version": {sv}}), http.StatusConflict)
 		wantStatus(t, bill.post(spath, url.Values{"total_amount": {"30000"}, "amount_due": {"8000"}, "version": {sv}}), http.StatusForbidden)
 		wantRedirect(t, bill.post(spath, url.Values{"amount_due": {"7000"}, "version": {sv}}), spath)
 		if k, _ := w.svc.GetContract(w.as("ada"), signed.ID); k.TotalAmount != 2_000_000 || k.AmountDue != 700_000 {

@@ -396,11 +396,22 @@ func (w *world) seed(t *testing.T) {
 	w.ids["event2"] = w.event(t)
 	w.call(t, "POST", "/api/v1/events/"+strconv.FormatInt(w.ids["event"], 10)+"/assign", w.tokens["mgr"],
 		map[string]any{"support_contact_id": w.ids["support"]}, 200, nil)
+	w.ids["paid"] = w.contract(t, false)
+	w.ids["payment"] = w.payment(t, w.ids["paid"])
+	w.payment(t, w.ids["paid"])
+}
+
+// payment records a payment of 100.00 on a contract and returns its id.
+func (w *world) payment(t *testing.T, contractID int64) int64 {
+	t.Helper()
+	return w.create(t, "/api/v1/contracts/"+strconv.FormatInt(contractID, 10)+"/payments", "mgr",
+		map[string]any{"amount": "100.00", "method": "cheque", "reference": "CHQ 1"})
 }
 
 // target is a valid request of one operation, as a scenario prepares it.
 type target struct {
 	id    int64          // the {id} of the path; 0 when it has none
+	pid   int64          // the {pid} of the path (a payment); 0 when it has none
 	body  map[string]any // a valid body; nil when the operation takes none
 	token string         // a session of its own, instead of the scenario's who
 }
@@ -562,6 +573,23 @@ var scenarios = map[string]scenario{
 			map[string]any{"support_contact_id": w.ids["support"]}, 200, nil)
 		return target{id: id}
 	}},
+	"listPayments": {who: "support", prepare: id("paid")},
+	"recordPayment": {who: "sales", prepare: func(t *testing.T, w *world, fresh bool) target {
+		tg := target{id: w.ids["paid"], body: map[string]any{"amount": "10.00", "method": "card",
+			"reference": "VISA 4242", "received_on": time.Now().Format(time.DateOnly)}}
+		if fresh {
+			tg.id = w.contract(t, false)
+		}
+		return tg
+	}},
+	"refundPayment": {who: "mgr", prepare: func(t *testing.T, w *world, fresh bool) target {
+		tg := target{id: w.ids["paid"], pid: w.ids["payment"], body: map[string]any{"amount": "1.00", "reason": "a goodwill gesture"}}
+		if fresh {
+			tg.id = w.contract(t, false)
+			tg.pid = w.payment(t, tg.id)
+		}
+		return tg
+	}},
 	"listAudit": {who: "mgr", prepare: none},
 	"openapi":   {prepare: none, anyQuery: true},
 	"healthz":   {prepare: none, anyQuery: true},
@@ -668,6 +696,13 @@ func (w *world) variations(t *testing.T, o operation, sc scenario) []variation {
 		vs = append(vs, variation{name: "a query parameter", want: 400,
 			request: func(r *request) { r.query = url.Values{"unknown_parameter": {"1"}} }})
 	}
+	if o.takes("header", "Idempotency-Key") {
+		vs = append(vs,
+			variation{name: "Idempotency-Key", fresh: true, want: ok,
+				request: func(r *request) { r.header.Set("Idempotency-Key", w.unique("key-")) }},
+			variation{name: "Idempotency-Key not ASCII", want: 400, field: "Idempotency-Key",
+				request: func(r *request) { r.header.Set("Idempotency-Key", "clé") }})
+	}
 	if o.takes("header", "If-Match") {
 		vs = append(vs,
 			variation{name: "If-Match stale", want: 412, request: func(r *request) { r.header.Set("If-Match", `"999999999"`) }},
@@ -752,6 +787,7 @@ func (w *world) check(t *testing.T, o operation, sc scenario) {
 		if v.request != nil {
 			v.request(&r)
 		}
+		r.path = strings.Replace(r.path, "{pid}", strconv.FormatInt(tg.pid, 10), 1)
 		a := w.send(t, r)
 		if a.status != v.want {
 			t.Errorf("%s: %s %s → %d, want %d: %.300s", v.name, r.method, r.path, a.status, v.want, a.body)
@@ -763,6 +799,9 @@ func (w *world) check(t *testing.T, o operation, sc scenario) {
 	}
 	if o.takes("query", "limit") {
 		w.checkPaging(t, o, sc)
+	}
+	if o.takes("header", "Idempotency-Key") {
+		w.checkReplay(t, o, sc)
 	}
 }
 
@@ -785,16 +824,37 @@ func checkNames(t *testing.T, v variation, a answer) {
 // checkPaging follows the list's next cursor at limit=1: the seed made two
 // of everything, so there is always a second page.
 func (w *world) checkPaging(t *testing.T, o operation, sc scenario) {
-	r := request{method: "GET", path: o.path, query: url.Values{"limit": {"1"}}, header: http.Header{}}
+	path := withID(o.path, strconv.FormatInt(sc.prepare(t, w, false).id, 10))
+	r := request{method: "GET", path: path, query: url.Values{"limit": {"1"}}, header: http.Header{}}
 	r.header.Set("Authorization", "Bearer "+w.tokens[sc.who])
 	var page struct{ Next *string }
 	a := w.send(t, r)
 	if a.status != 200 || json.Unmarshal(a.body, &page) != nil || page.Next == nil {
-		t.Errorf("%s?limit=1: %d %.300s, want 200 with a next cursor", o.path, a.status, a.body)
+		t.Errorf("%s?limit=1: %d %.300s, want 200 with a next cursor", path, a.status, a.body)
 		return
 	}
 	r.query.Set("cursor", *page.Next)
 	if a := w.send(t, r); a.status != 200 {
-		t.Errorf("%s?limit=1&cursor=…: %d %.300s", o.path, a.status, a.body)
+		t.Errorf("%s?limit=1&cursor=…: %d %.300s", path, a.status, a.body)
+	}
+}
+
+// checkReplay sends a valid request twice with one Idempotency-Key: the
+// second answer is the first, status and body.
+func (w *world) checkReplay(t *testing.T, o operation, sc scenario) {
+	tg := sc.prepare(t, w, true)
+	b, err := json.Marshal(tg.body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := strings.Replace(withID(o.path, strconv.FormatInt(tg.id, 10)), "{pid}", strconv.FormatInt(tg.pid, 10), 1)
+	r := request{method: o.method, path: path, body: b, header: http.Header{}}
+	r.header.Set("Authorization", "Bearer "+w.tokens[sc.who])
+	r.header.Set("Content-Type", "application/json")
+	r.header.Set("Idempotency-Key", w.unique("contract-test-key-"))
+	first, again := w.send(t, r), w.send(t, r)
+	if first.status != o.success(t) || again.status != first.status || !bytes.Equal(again.body, first.body) {
+		t.Errorf("%s %s twice with one Idempotency-Key: %d %.300s, then %d %.300s", o.method, path,
+			first.status, first.body, again.status, again.body)
 	}
 }
