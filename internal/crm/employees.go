@@ -403,8 +403,14 @@ func (s *Service) DeleteEmployee(ctx context.Context, id int64) error {
 			return err
 		}
 		if refs.Total() > 0 {
-			return Errorf(CodeConflict, "employee %d is still referenced by %s, %s and %s; deactivate the employee instead (`epicevents employees deactivate %d`)",
-				id, plural(refs.Clients, "client"), plural(refs.Contracts, "contract"), plural(refs.Events, "event"), id)
+			what := plural(refs.Clients, "client") + ", " + plural(refs.Contracts, "contract") + " and " + plural(refs.Events, "event")
+			if refs.Payments > 0 {
+				// Ledger entries name who recorded them, for good.
+				what = plural(refs.Clients, "client") + ", " + plural(refs.Contracts, "contract") + ", " +
+					plural(refs.Events, "event") + " and " + plural(refs.Payments, "payment")
+			}
+			return Errorf(CodeConflict, "employee %d is still referenced by %s; deactivate the employee instead (`epicevents employees deactivate %d`)",
+				id, what, id)
 		}
 		if err := q.DeleteEmployee(ctx, id); err != nil {
 			return err

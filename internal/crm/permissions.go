@@ -21,6 +21,8 @@ const (
 	ActAssignSupport    Action = "assign_support"    // assign and unassign
 	ActReadAudit        Action = "read_audit"        //
 	ActChangePassword   Action = "change_password"   // one's own
+	ActRecordPayment    Action = "record_payment"    // owner: the contract's sales contact
+	ActRefundPayment    Action = "refund_payment"    //
 )
 
 // Actions lists every action, for exhaustive tests and documentation.
@@ -28,6 +30,7 @@ var Actions = []Action{
 	ActRead, ActManageEmployees, ActCreateClient, ActUpdateClient, ActReassignClient,
 	ActCreateContract, ActUpdateContract, ActReassignContract, ActCreateEvent,
 	ActUpdateEvent, ActAssignSupport, ActReadAudit, ActChangePassword,
+	ActRecordPayment, ActRefundPayment,
 }
 
 // rule is one row of the matrix: who may act, whether SALES or SUPPORT must
@@ -58,6 +61,9 @@ var matrix = map[Action]rule{
 	ActAssignSupport:  {management: true, refusal: "assign support: only MANAGEMENT may"},
 	ActReadAudit:      {management: true, refusal: "read the audit log: only MANAGEMENT may"},
 	ActChangePassword: {management: true, sales: true, support: true},
+	ActRecordPayment: {management: true, sales: true, ownerOnly: true,
+		refusal: "record a payment on this contract: only MANAGEMENT and the contract's sales contact may"},
+	ActRefundPayment: {management: true, refusal: "record a refund: only MANAGEMENT may"},
 }
 
 // Allowed reports whether an employee of role may perform a on an object that

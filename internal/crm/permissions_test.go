@@ -22,6 +22,8 @@ func TestPermissionMatrix(t *testing.T) {
 		ActAssignSupport:    {RoleManagement: yes, RoleSales: no, RoleSupport: no},
 		ActReadAudit:        {RoleManagement: yes, RoleSales: no, RoleSupport: no},
 		ActChangePassword:   {RoleManagement: yes, RoleSales: yes, RoleSupport: yes},
+		ActRecordPayment:    {RoleManagement: yes, RoleSales: own, RoleSupport: no},
+		ActRefundPayment:    {RoleManagement: yes, RoleSales: no, RoleSupport: no},
 	}
 	if len(want) != len(Actions) {
 		t.Fatalf("the table covers %d actions, the product has %d", len(want), len(Actions))

@@ -37,6 +37,15 @@ type Notifier interface {
 	Notify(ctx context.Context, action string, actorID, entityID int64)
 }
 
+// DetailNotifier is a Notifier that also hears a few details of an event:
+// ids and amounts, never a name, an email or free text (a payment's
+// reference, a refund's reason). The service gives them to a Notifier that
+// implements it, such as the payments and refunds.
+type DetailNotifier interface {
+	Notifier
+	NotifyDetails(ctx context.Context, action string, actorID, entityID int64, details map[string]string)
+}
+
 // Config holds the service's tunables; zero values take the product's
 // defaults.
 type Config struct {

@@ -467,9 +467,11 @@ func TestContractAndEventRules(t *testing.T) {
 		_, err = w.svc.CreateEvent(w.sales, crm.NewEvent{ContractID: unsigned.ID, Name: "E", Start: start, End: start, Location: "L"})
 		wantCode(t, err, crm.CodeInvalid)
 
-		// Before signature the sales contact may raise the amount due; 0 ≤ due ≤ total.
-		must[crm.Contract](t)(w.svc.UpdateContract(w.sales, unsigned.ID, crm.ContractPatch{AmountDue: cents(1000)}))
+		// The sales contact lowers the amount due (a payment); only a refund
+		// raises it; 0 ≤ due ≤ total.
 		must[crm.Contract](t)(w.svc.UpdateContract(w.sales, unsigned.ID, crm.ContractPatch{AmountDue: cents(2000)}))
+		_, err = w.svc.UpdateContract(w.sales, unsigned.ID, crm.ContractPatch{AmountDue: cents(2001)})
+		wantCode(t, err, crm.CodeConflict)
 		_, err = w.svc.UpdateContract(w.sales, unsigned.ID, crm.ContractPatch{AmountDue: cents(600000)})
 		wantCode(t, err, crm.CodeInvalid)
 		_, err = w.svc.UpdateContract(w.sales, unsigned.ID, crm.ContractPatch{})
@@ -545,7 +547,7 @@ func TestAuditTrail(t *testing.T) {
 			entries = append(entries, e)
 			return nil
 		}))
-		if len(entries) != 2 || entries[0].Action != "contract.update" || entries[1].Action != "contract.create" {
+		if len(entries) != 2 || entries[0].Action != "contract.payment" || entries[1].Action != "contract.create" {
 			t.Fatalf("entries: %+v", entries)
 		}
 		if c := entries[0].Changes["amount_due"]; c[0] != "5000.00" || c[1] != "12.34" {

@@ -79,6 +79,18 @@ type Queries interface {
 	// that order.
 	SumSigned(ctx context.Context, bounds []time.Time) ([]PeriodTotal, error)
 
+	// Payments: a contract's ledger, append-only. The service writes an
+	// entry and the contract's new amount due in one transaction, after
+	// reading the contract with GetContract (which locks its row there).
+	// CreatePayment inserts p (its id and RecordedByName are ignored) and
+	// returns it as stored.
+	CreatePayment(ctx context.Context, p Payment) (Payment, error)
+	GetPayment(ctx context.Context, id int64) (Payment, error)
+	// RefundedAmount is the sum of the refunds of a payment (0 when none).
+	RefundedAmount(ctx context.Context, paymentID int64) (Cents, error)
+	// ListPayments streams the entries of one contract's ledger, oldest first.
+	ListPayments(ctx context.Context, contractID int64, f PaymentFilter, emit Emit[Payment]) (string, error)
+
 	// Events
 	CreateEvent(ctx context.Context, e Event) (Event, error)
 	GetEvent(ctx context.Context, id int64) (Event, error)
@@ -158,10 +170,11 @@ type EmployeeRefs struct {
 	Contracts      int // contracts whose sales contact they are
 	Events         int // events they support, past or upcoming
 	UpcomingEvents int // events they support that have not ended
+	Payments       int // ledger entries they recorded
 }
 
 // Total is the number of references of any kind.
-func (r EmployeeRefs) Total() int { return r.Clients + r.Contracts + r.Events }
+func (r EmployeeRefs) Total() int { return r.Clients + r.Contracts + r.Events + r.Payments }
 
 // ContractUpdate is a validated change to a contract, as the store applies it.
 type ContractUpdate struct {

@@ -1,8 +1,10 @@
 // Package demo fills a database where `epicevents init` was done with
 // realistic sample data, fast enough to make millions of rows for the
 // benchmarks: a few SALES and SUPPORT employees, N clients with a contract
-// and an event each in varied states, and the sample records (Kevin Casey,
-// the John Ouick wedding, the Lou Bouzin general assembly).
+// and an event each in varied states, the ledgers of the contracts
+// (deposits, balances, a few refunds, each amount due what its ledger says),
+// and the sample records (Kevin Casey, the John Ouick wedding, the Lou Bouzin
+// general assembly).
 //
 // Rows are made one at a time from (seed, table, index) and streamed to the
 // store's bulk loader, so a million clients never sit in memory, and the same
@@ -81,8 +83,8 @@ func (c Credential) AppendJSON(b []byte) ([]byte, error) {
 
 // Result says what was loaded.
 type Result struct {
-	Employees                  []Credential
-	Clients, Contracts, Events int64
+	Employees                            []Credential
+	Clients, Contracts, Events, Payments int64
 }
 
 // The sample records and their well-known ids; they take those ids when
@@ -127,12 +129,17 @@ func Load(ctx context.Context, db *sqlstore.DB, h Hasher, o Options) (Result, er
 	}
 	var res Result
 	n := int64(o.Clients)
-	err = db.BulkLoad(ctx, sqlstore.BulkSize{Clients: n, Contracts: n, Events: n}, func(ctx context.Context, b *sqlstore.Bulk) error {
+	// About one entry per contract: see ledger.
+	size := sqlstore.BulkSize{Clients: n, Contracts: n, Events: n, Payments: n}
+	err = db.BulkLoad(ctx, size, func(ctx context.Context, b *sqlstore.Bulk) error {
 		q := b.Queries()
 		if err := refuseTwice(ctx, q); err != nil {
 			return err
 		}
 		g := newGen(o, b.Next())
+		if g.manager, err = aManager(ctx, q); err != nil {
+			return err
+		}
 		for _, s := range staff {
 			e, err := createStaff(ctx, q, s, o.Now)
 			if err != nil {
@@ -155,12 +162,16 @@ func Load(ctx context.Context, db *sqlstore.DB, h Hasher, o Options) (Result, er
 		if res.Events, err = b.Events(ctx, g.events()); err != nil {
 			return err
 		}
+		if res.Payments, err = b.Payments(ctx, g.payments()); err != nil {
+			return err
+		}
 		return q.InsertAudit(ctx, crm.AuditEntry{At: o.Now, Action: "demo.load", Entity: "demo",
 			Changes: map[string]crm.Change{
 				"employees": {nil, len(res.Employees)},
 				"clients":   {nil, res.Clients},
 				"contracts": {nil, res.Contracts},
 				"events":    {nil, res.Events},
+				"payments":  {nil, res.Payments},
 				"seed":      {nil, strconv.FormatUint(o.Seed, 10)},
 			}})
 	})
@@ -168,6 +179,21 @@ func Load(ctx context.Context, db *sqlstore.DB, h Hasher, o Options) (Result, er
 		return Result{}, err
 	}
 	return res, nil
+}
+
+// aManager returns the id of an active MANAGEMENT employee, who records the
+// demo's refunds (only MANAGEMENT refunds).
+func aManager(ctx context.Context, q crm.Queries) (int64, error) {
+	role := crm.RoleManagement
+	var id int64
+	_, err := q.ListEmployees(ctx, crm.EmployeeFilter{Role: &role, Page: crm.Page{Limit: 1}}, func(e crm.Employee) error {
+		id = e.ID
+		return nil
+	})
+	if err == nil && id == 0 {
+		err = &crm.Error{Code: crm.CodeInternal, Message: "the CRM has no active manager; run `epicevents init` first"}
+	}
+	return id, err
 }
 
 // refuseTwice stops a second demo: its sample records would collide.
@@ -264,11 +290,12 @@ type gen struct {
 	n              int
 	next           sqlstore.BulkIDs
 	sales, support []int64
+	manager        int64 // records the refunds
 	contractIDs    idMap
 	eventIDs       idMap
 
-	pcgClient, pcgContract, pcgEvent mrand.PCG
-	rClient, rContract, rEvent       *mrand.Rand
+	pcgClient, pcgContract, pcgEvent, pcgPayment mrand.PCG
+	rClient, rContract, rEvent, rPayment         *mrand.Rand
 }
 
 func newGen(o Options, next sqlstore.BulkIDs) *gen {
@@ -277,6 +304,7 @@ func newGen(o Options, next sqlstore.BulkIDs) *gen {
 		eventIDs:    newIDMap(next.Event, johnWeddingID, lousBouzinAssemblyID),
 	}
 	g.rClient, g.rContract, g.rEvent = mrand.New(&g.pcgClient), mrand.New(&g.pcgContract), mrand.New(&g.pcgEvent)
+	g.rPayment = mrand.New(&g.pcgPayment)
 	return g
 }
 
@@ -286,6 +314,7 @@ const (
 	tableContracts
 	tableEvents
 	tableEventContract
+	tablePayments
 )
 
 func (g *gen) rng(pcg *mrand.PCG, r *mrand.Rand, table uint64, k int) *mrand.Rand {
@@ -459,6 +488,85 @@ func (g *gen) event(k int) crm.Event {
 	return e
 }
 
+// Ledgers. A deposit of about 30% soon after the signature, the balance
+// later; a few contracts have a refund: part of the deposit given back (the
+// balance then makes up for it), or a deposit given back in full (the event
+// cancelled; the contract is due in full again). Entries are recorded by the
+// contract's sales contact, refunds by a manager, between the signature and
+// the contract's last update, so that its amount due is what the ledger
+// says.
+var (
+	depositMethods = []string{crm.MethodTransfer, crm.MethodTransfer, crm.MethodCard, crm.MethodCheque}
+	balanceMethods = []string{crm.MethodTransfer, crm.MethodTransfer, crm.MethodTransfer, crm.MethodCard, crm.MethodCash, crm.MethodCheque}
+	partialReasons = []string{"Guest count reduced", "Catering option dropped", "Second day cancelled", "Discount agreed after a complaint"}
+	fullReasons    = []string{"Event cancelled by the client", "Event cancelled: venue unavailable", "Client withdrew within the cooling-off period"}
+)
+
+// ledger appends to out the entries of contract c (generated contract k),
+// numbered from *id on.
+func (g *gen) ledger(k int, c crm.Contract, id *int64, out []crm.Payment) []crm.Payment {
+	if !c.Signed {
+		return out // an unsigned contract is due in full, and nothing was paid
+	}
+	r := g.rng(&g.pcgPayment, g.rPayment, tablePayments, k)
+	paid := c.TotalAmount - c.AmountDue
+	deposit := max(c.TotalAmount*30/100/100*100, 100)
+	refund := r.IntN(100) < 5
+	switch {
+	case paid == 0 && !refund:
+		return out
+	case paid == 0:
+		deposit = min(deposit, c.TotalAmount)
+	case deposit >= paid:
+		deposit, refund = paid, false
+	}
+	due := c.TotalAmount
+	at := between(r, *c.SignedAt, minTime(c.SignedAt.Add(10*day), c.UpdatedAt))
+	add := func(p crm.Payment) crm.Payment {
+		p.ID, p.ContractID, p.RecordedAt = *id, c.ID, at
+		if p.RecordedByID == 0 {
+			p.RecordedByID = c.SalesContactID
+		}
+		if p.ReceivedOn == "" {
+			p.ReceivedOn = at.Format(time.DateOnly)
+		}
+		if p.Kind == crm.KindPayment {
+			due -= p.Amount
+		} else {
+			due += p.Amount
+		}
+		p.AmountDueAfter = due
+		*id++
+		out = append(out, p)
+		return p
+	}
+	first := add(crm.Payment{Kind: crm.KindPayment, Amount: deposit, Method: pick(r, depositMethods),
+		Reference: reference(c.ID, 1)})
+	var givenBack crm.Cents
+	if refund {
+		at = between(r, at, c.UpdatedAt)
+		reason := pick(r, fullReasons)
+		givenBack = deposit
+		if paid > 0 {
+			givenBack = max(deposit*crm.Cents(10+r.IntN(41))/100/100*100, 100)
+			reason = pick(r, partialReasons)
+		}
+		add(crm.Payment{Kind: crm.KindRefund, Amount: givenBack, Method: first.Method, RefundOf: &first.ID,
+			Reason: reason, RecordedByID: g.manager})
+	}
+	if balance := paid - deposit + givenBack; paid > 0 && balance > 0 {
+		at = between(r, at, c.UpdatedAt)
+		add(crm.Payment{Kind: crm.KindPayment, Amount: balance, Method: pick(r, balanceMethods), Reference: reference(c.ID, 2)})
+	}
+	return out
+}
+
+// reference is what the client wrote on a transfer: the invoice of the
+// contract's nth instalment.
+func reference(contractID int64, n int) string {
+	return "INV-" + strconv.FormatInt(contractID, 10) + "-" + strconv.Itoa(n)
+}
+
 func minTime(a, b time.Time) time.Time {
 	if a.Before(b) {
 		return a
@@ -520,6 +628,25 @@ func (g *gen) sampleEvents() []crm.Event {
 	}
 }
 
+// sampleLedgers are the ledgers of the sample contracts: John Ouick's paid in
+// full (a deposit, then the balance after the wedding), the Lou Bouzin
+// assembly's deposit.
+func (g *gen) sampleLedgers(id *int64) []crm.Payment {
+	ct := g.sampleContracts()
+	entry := func(c crm.Contract, amount crm.Cents, method, ref string, at time.Time, due crm.Cents) crm.Payment {
+		p := crm.Payment{ID: *id, ContractID: c.ID, Kind: crm.KindPayment, Amount: amount, Method: method,
+			Reference: ref, ReceivedOn: at.Format(time.DateOnly), RecordedByID: c.SalesContactID,
+			RecordedAt: at, AmountDueAfter: due}
+		*id++
+		return p
+	}
+	return []crm.Payment{
+		entry(ct[0], 360_000, crm.MethodTransfer, reference(ct[0].ID, 1), time.Date(2023, 1, 23, 9, 30, 0, 0, time.UTC), 840_000),
+		entry(ct[0], 840_000, crm.MethodTransfer, reference(ct[0].ID, 2), time.Date(2023, 6, 6, 8, 0, 0, 0, time.UTC), 0),
+		entry(ct[1], 250_000, crm.MethodCheque, "Cheque 4411207", time.Date(2023, 2, 17, 14, 0, 0, 0, time.UTC), 100_000),
+	}
+}
+
 // The row streams, generated rows first, then the samples.
 
 func (g *gen) clients() iter.Seq[crm.Client] {
@@ -547,6 +674,27 @@ func (g *gen) contracts() iter.Seq[crm.Contract] {
 		}
 		for _, c := range g.sampleContracts() {
 			if !yield(c) {
+				return
+			}
+		}
+	}
+}
+
+func (g *gen) payments() iter.Seq[crm.Payment] {
+	return func(yield func(crm.Payment) bool) {
+		id := g.next.Payment
+		var buf []crm.Payment
+		for k := range g.n {
+			c, _ := g.contract(k)
+			buf = g.ledger(k, c, &id, buf[:0])
+			for _, p := range buf {
+				if !yield(p) {
+					return
+				}
+			}
+		}
+		for _, p := range g.sampleLedgers(&id) {
+			if !yield(p) {
 				return
 			}
 		}

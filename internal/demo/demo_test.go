@@ -114,6 +114,49 @@ func TestLoad(t *testing.T) {
 			t.Errorf("contracts: %d unsigned, %d paid, %d partly paid of %d", unsigned, paid, partly, len(contracts))
 		}
 
+		// Ledgers: each amount due is what its ledger says; deposits,
+		// balances and a few refunds, recorded by the right people.
+		if err := db.CheckLedgers(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var deposits, balances, refunds, total int
+		for _, k := range contracts {
+			ledger := collect(t, func(emit crm.Emit[crm.Payment]) (string, error) {
+				return db.ListPayments(ctx, k.ID, crm.PaymentFilter{}, emit)
+			})
+			total += len(ledger)
+			if !k.Signed && len(ledger) > 0 {
+				t.Errorf("unsigned contract %d has a ledger: %+v", k.ID, ledger)
+			}
+			due := k.TotalAmount
+			for i, p := range ledger {
+				if p.Kind == crm.KindPayment {
+					due -= p.Amount
+				} else {
+					due += p.Amount
+				}
+				switch {
+				case p.AmountDueAfter != due, p.Amount <= 0, p.RecordedAt.After(now), p.ReceivedOn > now.Format(time.DateOnly),
+					p.Kind == crm.KindPayment && p.RecordedByID != k.SalesContactID,
+					p.Kind == crm.KindRefund && (roles[p.RecordedByID] != "" || p.Reason == ""):
+					t.Errorf("contract %+v, entry %d: %+v", k, i, p)
+				case p.Kind == crm.KindRefund:
+					refunds++
+				case i == 0:
+					deposits++
+				default:
+					balances++
+				}
+			}
+			if due != k.AmountDue {
+				t.Errorf("contract %d: due %s, its ledger says %s", k.ID, k.AmountDue, due)
+			}
+		}
+		t.Logf("ledgers: %d entries: %d deposits, %d balances, %d refunds", total, deposits, balances, refunds)
+		if res.Payments != int64(total) || deposits < n/4 || balances < n/10 || refunds < 3 {
+			t.Errorf("ledgers: %d entries (result %d): %d deposits, %d balances, %d refunds", total, res.Payments, deposits, balances, refunds)
+		}
+
 		events := collect(t, func(emit crm.Emit[crm.Event]) (string, error) {
 			return db.ListEvents(ctx, crm.EventFilter{}, emit)
 		})

@@ -14,9 +14,9 @@ import (
 	"github.com/epicevents/epicevents/internal/crm"
 )
 
-// BulkIDs are ids of the clients, contracts and events tables.
+// BulkIDs are ids of the clients, contracts, events and payments tables.
 type BulkIDs struct {
-	Client, Contract, Event int64
+	Client, Contract, Event, Payment int64
 }
 
 // BulkSize says about how many rows a load will write to each table. Large
@@ -24,7 +24,7 @@ type BulkIDs struct {
 // keys) aside and rebuild them at the end, in one sort each, instead of
 // updating them row by row.
 type BulkSize struct {
-	Clients, Contracts, Events int64
+	Clients, Contracts, Events, Payments int64
 }
 
 // rebuildMin is the size from which a load rebuilds a table's indexes; it
@@ -33,7 +33,7 @@ type BulkSize struct {
 const rebuildMin = 50_000
 
 // Bulk is a bulk load in progress: one transaction in which the clients,
-// contracts and events tables take no other writer, so that the loader may
+// contracts, events and payments tables take no other writer, so that the loader may
 // choose the ids of the rows it writes. Rows are written as they come from the
 // iterators, never held all at once: PostgreSQL receives them through COPY,
 // SQLite through prepared multi-row INSERTs.
@@ -57,8 +57,8 @@ type Bulk struct {
 	rebuild []string
 }
 
-// BulkLoad runs fn in one transaction that owns the clients, contracts and
-// events tables for writing until it ends: committed when fn returns nil,
+// BulkLoad runs fn in one transaction that owns the clients, contracts,
+// events and payments tables for writing until it ends: committed when fn returns nil,
 // rolled back otherwise. Readers go on meanwhile (on SQLite, readers of the
 // WAL see the database as it was before the load).
 //
@@ -131,12 +131,12 @@ func (db *DB) BulkLoad(ctx context.Context, size BulkSize, fn func(ctx context.C
 }
 
 // bulkTables are the tables a bulk load writes, in the order of BulkIDs.
-var bulkTables = [3]string{"clients", "contracts", "events"}
+var bulkTables = [4]string{"clients", "contracts", "events", "payments"}
 
 func (b *Bulk) start(ctx context.Context) error {
-	var next [3]int64
+	var next [4]int64
 	if b.db.dialect == postgresDialect {
-		if _, err := b.tx.ExecContext(ctx, "LOCK TABLE clients, contracts, events IN SHARE ROW EXCLUSIVE MODE"); err != nil {
+		if _, err := b.tx.ExecContext(ctx, "LOCK TABLE clients, contracts, events, payments IN SHARE ROW EXCLUSIVE MODE"); err != nil {
 			return translate(err, "lock", "tables")
 		}
 		for i, t := range bulkTables {
@@ -160,7 +160,7 @@ func (b *Bulk) start(ctx context.Context) error {
 			}
 		}
 	}
-	b.next = BulkIDs{Client: next[0], Contract: next[1], Event: next[2]}
+	b.next = BulkIDs{Client: next[0], Contract: next[1], Event: next[2], Payment: next[3]}
 	return nil
 }
 
@@ -181,10 +181,10 @@ func (b *Bulk) finish(ctx context.Context) error {
 	// Fresh statistics, so that the planner knows the tables' new sizes at
 	// once rather than at autovacuum's next pass. (A role that does not own
 	// the tables gets a warning, not an error.)
-	if _, err := b.tx.ExecContext(ctx, "ANALYZE clients, contracts, events"); err != nil {
+	if _, err := b.tx.ExecContext(ctx, "ANALYZE clients, contracts, events, payments"); err != nil {
 		return translate(err, "analyze", "database")
 	}
-	for i, maxID := range [3]int64{b.max.Client, b.max.Contract, b.max.Event} {
+	for i, maxID := range [4]int64{b.max.Client, b.max.Contract, b.max.Event, b.max.Payment} {
 		if maxID == 0 {
 			continue
 		}
@@ -279,6 +279,35 @@ func (b *Bulk) Events(ctx context.Context, rows iter.Seq[crm.Event]) (int64, err
 		}
 		v[6], v[7], v[8] = e.Location, e.Attendees, optional(e.Notes)
 		v[9], v[10] = b.time(e.CreatedAt), b.time(updatedAt(e.CreatedAt, e.UpdatedAt))
+		return nil
+	})
+}
+
+// Payments writes ledger entries (RecordedByName is ignored; an empty
+// reference or reason is NULL) and returns how many. A refund must come
+// after the payment it refunds. The caller keeps each contract's amount due
+// equal to what its ledger says (sqlstore's CheckLedgers tells).
+func (b *Bulk) Payments(ctx context.Context, rows iter.Seq[crm.Payment]) (int64, error) {
+	cols := []string{"id", "contract_id", "kind", "amount", "method", "reference", "received_on",
+		"refund_of", "reason", "recorded_by_id", "recorded_at", "amount_due_after"}
+	return bulkWrite(ctx, b, "payments", cols, rows, func(p crm.Payment, v []any) error {
+		if err := b.checkID("payment", p.ID, b.next.Payment, &b.max.Payment); err != nil {
+			return err
+		}
+		v[0], v[1], v[2], v[3], v[4] = p.ID, p.ContractID, string(p.Kind), int64(p.Amount), p.Method
+		v[5], v[6], v[7] = optional(&p.Reference), p.ReceivedOn, nil
+		if b.db.dialect == postgresDialect {
+			// COPY writes binary: a date goes as a time, not as text.
+			day, err := time.Parse(time.DateOnly, p.ReceivedOn)
+			if err != nil {
+				return &crm.Error{Code: crm.CodeInvalid, Message: fmt.Sprintf("bulk load: payment %d: received_on %q is not a date", p.ID, p.ReceivedOn)}
+			}
+			v[6] = day
+		}
+		if p.RefundOf != nil {
+			v[7] = *p.RefundOf
+		}
+		v[8], v[9], v[10], v[11] = optional(&p.Reason), p.RecordedByID, b.time(p.RecordedAt), int64(p.AmountDueAfter)
 		return nil
 	})
 }
@@ -494,8 +523,8 @@ func (b *Bulk) indexClients(ctx context.Context) error {
 // recreate them in b.rebuild.
 func (b *Bulk) setAside(ctx context.Context, size BulkSize) error {
 	var tables []string
-	for i, n := range [3]int64{size.Clients, size.Contracts, size.Events} {
-		existing := [3]int64{b.next.Client, b.next.Contract, b.next.Event}[i] - 1 // at most
+	for i, n := range [4]int64{size.Clients, size.Contracts, size.Events, size.Payments} {
+		existing := [4]int64{b.next.Client, b.next.Contract, b.next.Event, b.next.Payment}[i] - 1 // at most
 		if n >= rebuildMin && n >= existing {
 			tables = append(tables, bulkTables[i])
 		}

@@ -181,9 +181,10 @@ func (q *queries) EmployeeRefs(ctx context.Context, id int64, now time.Time) (cr
 		(SELECT count(*) FROM clients WHERE sales_contact_id = ?),
 		(SELECT count(*) FROM contracts WHERE sales_contact_id = ?),
 		(SELECT count(*) FROM events WHERE support_contact_id = ?),
-		(SELECT count(*) FROM events WHERE support_contact_id = ? AND end_at > ?)`,
-		id, id, id, id, now,
-	).Scan(&r.Clients, &r.Contracts, &r.Events, &r.UpcomingEvents)
+		(SELECT count(*) FROM events WHERE support_contact_id = ? AND end_at > ?),
+		(SELECT count(*) FROM payments WHERE recorded_by_id = ?)`,
+		id, id, id, id, now, id,
+	).Scan(&r.Clients, &r.Contracts, &r.Events, &r.UpcomingEvents, &r.Payments)
 	return r, translate(err, "count references of", "employee")
 }
 

@@ -29,6 +29,11 @@ import (
 //     refresh_tokens.
 //   - UPDATE also covers the row locks of the store (SELECT … FOR NO KEY
 //     UPDATE), which PostgreSQL allows only with UPDATE.
+//   - The payments ledger is append-only: SELECT and INSERT, no UPDATE nor
+//     DELETE (a trigger refuses them even to the owner). The writes of a
+//     ledger are serialized on its contract's row lock, not on the entries.
+//   - idempotency_keys: SELECT, INSERT and DELETE; an answer replaces the
+//     pending row by DELETE and INSERT, and the purge deletes old keys.
 //   - The audit trail is append-only: SELECT, and INSERT of every column but
 //     id and at, which the database sets, so that no entry can be backdated
 //     or given a chosen id.
@@ -38,17 +43,19 @@ import (
 // No sequence privilege: identity columns draw their ids without any.
 // No TRUNCATE, REFERENCES or TRIGGER anywhere; no CREATE on the schema.
 var appRoleGrants = map[string]AppRoleGrant{
-	"departments":    {Privileges: []string{"SELECT"}},
-	"employees":      {Privileges: []string{"SELECT", "INSERT", "UPDATE", "DELETE"}},
-	"clients":        {Privileges: []string{"SELECT", "INSERT", "UPDATE"}},
-	"contracts":      {Privileges: []string{"SELECT", "INSERT", "UPDATE"}},
-	"events":         {Privileges: []string{"SELECT", "INSERT", "UPDATE"}},
-	"audit_entries":  {Privileges: []string{"SELECT"}, InsertColumns: auditInsertColumns},
-	"sessions":       {Privileges: []string{"SELECT", "INSERT", "UPDATE", "DELETE"}},
-	"refresh_tokens": {Privileges: []string{"SELECT", "INSERT", "UPDATE"}},
-	"login_failures": {Privileges: []string{"SELECT", "INSERT", "DELETE"}},
-	"settings":       {Privileges: []string{"SELECT", "INSERT"}},
-	versionTable:     {Privileges: []string{"SELECT"}},
+	"departments":      {Privileges: []string{"SELECT"}},
+	"employees":        {Privileges: []string{"SELECT", "INSERT", "UPDATE", "DELETE"}},
+	"clients":          {Privileges: []string{"SELECT", "INSERT", "UPDATE"}},
+	"contracts":        {Privileges: []string{"SELECT", "INSERT", "UPDATE"}},
+	"events":           {Privileges: []string{"SELECT", "INSERT", "UPDATE"}},
+	"audit_entries":    {Privileges: []string{"SELECT"}, InsertColumns: auditInsertColumns},
+	"sessions":         {Privileges: []string{"SELECT", "INSERT", "UPDATE", "DELETE"}},
+	"refresh_tokens":   {Privileges: []string{"SELECT", "INSERT", "UPDATE"}},
+	"login_failures":   {Privileges: []string{"SELECT", "INSERT", "DELETE"}},
+	"settings":         {Privileges: []string{"SELECT", "INSERT"}},
+	"payments":         {Privileges: []string{"SELECT", "INSERT"}},
+	"idempotency_keys": {Privileges: []string{"SELECT", "INSERT", "DELETE"}},
+	versionTable:       {Privileges: []string{"SELECT"}},
 }
 
 // auditInsertColumns are the columns of audit_entries that the application

@@ -319,6 +319,13 @@ func TestAppRoleRefused(t *testing.T) {
 		"INSERT INTO audit_entries (at, action, entity) VALUES ('2001-01-01T00:00:00Z', 'client.create', 'client')",
 		"INSERT INTO audit_entries (id, at, action, entity) OVERRIDING SYSTEM VALUE VALUES (424243, now(), 'client.create', 'client')",
 		"DELETE FROM refresh_tokens",
+		// The ledger is append-only: no UPDATE, DELETE nor TRUNCATE.
+		"UPDATE payments SET amount = 1",
+		"DELETE FROM payments",
+		"DELETE FROM payments WHERE id = 1",
+		"TRUNCATE payments",
+		"UPDATE idempotency_keys SET status = 200",
+		"TRUNCATE idempotency_keys",
 		"DELETE FROM settings",
 		"UPDATE settings SET value = 'forged'",
 		"INSERT INTO departments (code, name) VALUES ('ROOT', 'Root')",
@@ -452,6 +459,31 @@ func TestAppRoleRunsTheProduct(t *testing.T) {
 	mustDo("assign support", err)
 	_, err = svc.Refresh(ctx, salesTok.RefreshToken)
 	mustDo("refresh", err)
+	// The ledger: a payment, a refund (its foreign key to the payment), and
+	// the contract's amount due under its row lock.
+	paid, err := svc.RecordPayment(salesCtx, contract.ID, crm.NewPayment{Amount: 150000, Method: "card"})
+	mustDo("record a payment", err)
+	due := crm.Cents(300000)
+	_, err = svc.UpdateContract(salesCtx, contract.ID, crm.ContractPatch{AmountDue: &due})
+	mustDo("record a payment through the amount due", err)
+	_, err = svc.RefundPayment(mgr, contract.ID, crm.NewRefund{PaymentID: paid.ID, Reason: "Cancelled"})
+	mustDo("record a refund", err)
+	_, err = svc.ListPayments(salesCtx, contract.ID, crm.PaymentFilter{}, func(crm.Payment) error { return nil })
+	mustDo("list a ledger", err)
+	_, err = svc.CreateContract(mgr, crm.NewContract{ClientID: client.ID, TotalAmount: 1000, AmountDue: &due})
+	if crm.ErrorCode(err) != crm.CodeInvalid {
+		t.Errorf("a contract due more than its total: %v", err)
+	}
+	mustDo("check the ledgers", store.CheckLedgers(ctx))
+	// Even the owner, who may UPDATE and DELETE, meets the trigger.
+	owner := openAs(t, d.OwnerURL)
+	for _, stmt := range []string{"UPDATE payments SET amount = 1", "DELETE FROM payments", "TRUNCATE payments"} {
+		_, err := owner.SQL().ExecContext(ctx, stmt)
+		var pgErr *pgconn.PgError
+		if !errors.As(err, &pgErr) || pgErr.Code != "23001" {
+			t.Errorf("%s as the owner: got %v, want the trigger's restrict_violation (23001)", stmt, err)
+		}
+	}
 
 	// Deleting an employee who has sessions: the cascade to sessions and
 	// refresh tokens needs no DELETE on them (it runs as their owner).

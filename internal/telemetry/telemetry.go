@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"maps"
 	"strconv"
 	"strings"
 	"time"
@@ -96,15 +97,26 @@ func New(o Options) (*Reporter, error) {
 // "employee.create" or "contract.sign", actorID the employee who did it and
 // entityID the employee or contract it was done to. The actor's id is the
 // only personal data sent: no name, no email.
-func (r *Reporter) Notify(_ context.Context, action string, actorID, entityID int64) {
+func (r *Reporter) Notify(ctx context.Context, action string, actorID, entityID int64) {
+	r.NotifyDetails(ctx, action, actorID, entityID, nil)
+}
+
+// NotifyDetails is Notify with details as more tags (crm.DetailNotifier):
+// the service gives only ids and amounts there (a payment's id, its
+// amount), never a name, an email or free text. A detail named like one of
+// Notify's tags does not replace it.
+func (r *Reporter) NotifyDetails(_ context.Context, action string, actorID, entityID int64, details map[string]string) {
 	if r == nil {
 		return
 	}
 	entity, _, _ := strings.Cut(action, ".")
+	tags := make(map[string]string, len(details)+3)
+	maps.Copy(tags, details)
+	tags["action"], tags["entity"], tags["entity_id"] = action, entity, strconv.FormatInt(entityID, 10)
 	h := r.hub.Clone() // a scope of its own: calls may run concurrently
 	h.ConfigureScope(func(s *sentry.Scope) {
 		s.SetLevel(sentry.LevelInfo)
-		s.SetTags(map[string]string{"action": action, "entity": entity, "entity_id": strconv.FormatInt(entityID, 10)})
+		s.SetTags(tags)
 		if actorID != 0 {
 			s.SetUser(sentry.User{ID: strconv.FormatInt(actorID, 10)})
 		}

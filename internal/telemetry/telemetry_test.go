@@ -16,8 +16,8 @@ import (
 	"github.com/epicevents/epicevents/internal/telemetry/telemetrytest"
 )
 
-// The Reporter is the service's Notifier.
-var _ crm.Notifier = (*telemetry.Reporter)(nil)
+// The Reporter is the service's Notifier, details included.
+var _ crm.DetailNotifier = (*telemetry.Reporter)(nil)
 
 func TestNilReporter(t *testing.T) {
 	r, err := telemetry.New(telemetry.Options{})
@@ -26,6 +26,7 @@ func TestNilReporter(t *testing.T) {
 	}
 	// Every method is a no-op on nil.
 	r.Notify(context.Background(), "employee.create", 1, 2)
+	r.NotifyDetails(context.Background(), "contract.payment", 1, 2, map[string]string{"amount": "1.00"})
 	r.CaptureError(errors.New("x"), "ref", nil)
 	if !r.Flush(time.Second) {
 		t.Error("Flush on nil reported a failure")
@@ -57,6 +58,8 @@ func TestReporterSendsScrubbedEvents(t *testing.T) {
 		wg.Go(func() { r.Notify(context.Background(), "employee.update", 7, int64(100+i)) })
 	}
 	wg.Wait()
+	r.NotifyDetails(context.Background(), "contract.refund", 7, 42,
+		map[string]string{"payment_id": "9", "amount": "150.00", "entity_id": "not this"})
 	cause := fmt.Errorf("list clients: %w", errors.New("no such table: clients (ada@epic.example, token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI0MiJ9.c2lnbmF0dXJl)"))
 	r.CaptureError(cause, "3fa9c2d18b04", map[string]string{"command": "clients list", "employee_id": "7"})
 	if !r.Flush(5 * time.Second) {
@@ -71,7 +74,12 @@ func TestReporterSendsScrubbedEvents(t *testing.T) {
 			t.Errorf("notify event: %s", e.Raw)
 		}
 	}
-	e := in.Wait(t, "with the reference", func(e telemetrytest.Event) bool { return e.Tags["reference"] == "3fa9c2d18b04" })
+	e := in.Wait(t, "contract.refund", func(e telemetrytest.Event) bool { return e.Message == "contract.refund" })
+	if e.Tags["payment_id"] != "9" || e.Tags["amount"] != "150.00" || e.Tags["entity_id"] != "42" ||
+		e.Tags["entity"] != "contract" || e.User["id"] != "7" {
+		t.Errorf("notify event with details: %s", e.Raw)
+	}
+	e = in.Wait(t, "with the reference", func(e telemetrytest.Event) bool { return e.Tags["reference"] == "3fa9c2d18b04" })
 	if e.Level != "error" || e.Tags["command"] != "clients list" || e.User["id"] != "7" ||
 		!strings.Contains(string(e.Raw), "no such table: clients") {
 		t.Errorf("error event: %s", e.Raw)
