@@ -19,6 +19,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/epicevents/epicevents/internal/cli"
+	"github.com/epicevents/epicevents/internal/sqlstore"
 	"github.com/epicevents/epicevents/internal/testdb"
 )
 
@@ -97,6 +98,40 @@ func postgresSetup(t *testing.T) func(*testscript.Env) error {
 	}
 }
 
+// checkLedgers fails the script unless, at its end, every contract's amount
+// due is what its ledger says, whatever the script did (scripts that leave
+// no database, or one whose schema has no ledger, have nothing to check).
+func checkLedgers(env *testscript.Env) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	// The owner, on PostgreSQL: a script that migrates down and up again
+	// leaves the application role without its grants on the new tables.
+	url := env.Getenv("EPICEVENTS_OWNER_DATABASE_URL")
+	if url == "" {
+		url = env.Getenv("EPICEVENTS_DATABASE_URL")
+	}
+	if path, ok := strings.CutPrefix(url, "sqlite:"); ok {
+		if _, err := os.Stat(path); err != nil {
+			return
+		}
+	}
+	db, err := sqlstore.Open(ctx, url)
+	if err != nil {
+		env.T().Fatal("open the script's database to check its ledgers: ", err)
+	}
+	defer db.Close()
+	if cur, _, err := db.SchemaCurrent(ctx); err != nil || cur < ledgerMigration {
+		return
+	}
+	if err := db.CheckLedgers(ctx); err != nil {
+		env.T().Fatal("after the script: ", err)
+	}
+}
+
+// ledgerMigration is the version of the migration that adds the payments
+// ledger.
+const ledgerMigration = 7
+
 // params are the testscript parameters shared by both databases; setupDB sets
 // EPICEVENTS_DATABASE_URL for one script.
 func params(db string, remote bool, setupDB func(*testscript.Env) error) testscript.Params {
@@ -114,7 +149,12 @@ func params(db string, remote bool, setupDB func(*testscript.Env) error) testscr
 			// Under -race every process sleeps a second at exit, waiting
 			// for late reports; scripts run hundreds of commands.
 			env.Setenv("GORACE", strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
-			return setupDB(env)
+			if err := setupDB(env); err != nil {
+				return err
+			}
+			// Deferred after the database's own cleanup, so it runs first.
+			env.Defer(func() { checkLedgers(env) })
+			return nil
 		},
 		Condition: func(cond string) (bool, error) {
 			switch cond {

@@ -137,7 +137,9 @@ func (b *Bulk) start(ctx context.Context) error {
 	var next [4]int64
 	if b.db.dialect == postgresDialect {
 		if _, err := b.tx.ExecContext(ctx, "LOCK TABLE clients, contracts, events, payments IN SHARE ROW EXCLUSIVE MODE"); err != nil {
-			return translate(err, "lock", "tables")
+			// The application role may not take this lock on payments (it
+			// has no UPDATE there), as it may not draw the ids below.
+			return sequenceErr(err, "lock", "tables")
 		}
 		for i, t := range bulkTables {
 			// nextval reserves an id; greatest() guards against rows written
