@@ -301,6 +301,7 @@ func TestLedgerPages(t *testing.T) {
 		wantStatus(t, r, http.StatusOK)
 		wantIn(t, r.Body, "instalment 51")
 		wantNotIn(t, r.Body, "instalment 50<", `rel="next"`)
+		wantStatus(t, chloe.get(fmt.Sprintf("/contracts/%d?payments_cursor=not-a-cursor", k.ID)), http.StatusUnprocessableEntity)
 	})
 }
 
@@ -351,5 +352,35 @@ func TestMyWorkDueFollowsLedger(t *testing.T) {
 			url.Values{"amount": {"500"}, "reason": {"goodwill"}}), http.StatusSeeOther)
 		wantIn(t, bill.get("/").Body, "10500.00 €")
 		wantIn(t, ada.get("/").Body, "21200.00 €")
+	})
+}
+
+// A payment or a refund sent from another site, or without a session, is
+// refused before it runs, and records nothing.
+func TestLedgerActionsRefusedCrossOriginOrSignedOut(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, w *world) {
+		k := w.contract("kevinSigned")
+		opening := ledgerOf(t, w, "kevinSigned")[0]
+		pay := fmt.Sprintf("/contracts/%d/payments", k.ID)
+		refund := fmt.Sprintf("/contracts/%d/payments/%d/refund", k.ID, opening.ID)
+		ada := w.loginAs(crm.RoleManagement)
+		for _, h := range [][]string{
+			{"Sec-Fetch-Site", "cross-site"},
+			{"Sec-Fetch-Site", "", "Origin", "https://evil.example"},
+		} {
+			wantStatus(t, ada.post(pay, url.Values{"amount": {"10"}}, h...), http.StatusForbidden)
+			wantStatus(t, ada.post(refund, url.Values{"reason": {"forged"}}, h...), http.StatusForbidden)
+		}
+		anon := w.newClient()
+		for _, p := range []string{pay, refund} {
+			r := anon.post(p, url.Values{"amount": {"10"}, "reason": {"x"}})
+			wantStatus(t, r, http.StatusSeeOther)
+			if r.Location() != "/login" {
+				t.Errorf("%s signed out leads to %q", p, r.Location())
+			}
+		}
+		if n := len(ledgerOf(t, w, "kevinSigned")); n != 1 {
+			t.Fatalf("refused actions recorded %d entries", n-1)
+		}
 	})
 }
