@@ -10,11 +10,11 @@ import (
 
 // TestBrowserLedger: a sales rep records a payment on their contract (one
 // refused as more than is due first), then a manager refunds part of it
-// from the folded form of that payment, at a phone's and a desktop's
-// width, with JavaScript on and off. The screenshots contract-ledger-phone
-// and -desktop come from here.
+// from the folded form of that payment, in every view (a phone's and a
+// desktop's width, JavaScript on and off, dark). The screenshots
+// contract-ledger-phone and -desktop come from here.
 func TestBrowserLedger(t *testing.T) {
-	for _, v := range views[:4] {
+	for _, v := range views {
 		t.Run(v.name, func(t *testing.T) {
 			w := newWorld(t, "sqlite")
 			k := w.contract("kevinSigned")
