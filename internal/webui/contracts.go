@@ -290,9 +290,12 @@ type contractView struct {
 	// Refused says why the last action was refused as things stand
 	// (signing a signed contract).
 	Refused *Form
+	// Ledger is the contract's payments and refunds, and their forms.
+	Ledger ledgerView
 }
 
-// contractPage is GET /contracts/{id}: the contract, and its events.
+// contractPage is GET /contracts/{id} (payments_cursor): the contract, its
+// ledger (listRows entries a page) and its events.
 func (s *Server) contractPage(w http.ResponseWriter, r *http.Request) error {
 	id, err := recordID(r)
 	if err != nil {
@@ -305,6 +308,24 @@ func (s *Server) contractPage(w http.ResponseWriter, r *http.Request) error {
 // set, is the reassign form as submitted, with its errors, and refused the
 // message of a refused action.
 func (s *Server) showContract(w http.ResponseWriter, r *http.Request, id int64, status int, form, refused *Form) error {
+	return s.showContractWith(w, r, id, status, contractForms{reassign: form, refused: refused})
+}
+
+// contractForms are the forms of a contract's page as a request submitted
+// them; nil ones start afresh.
+type contractForms struct {
+	reassign, refused *Form
+	ledger            ledgerForms
+	// need, when set, is the action a submitted form was for: the page
+	// answered with that form is the service's refusal to whoever may not
+	// perform it (a form with a typing mistake is not shown to them).
+	need crm.Action
+}
+
+// showContractWith renders the page of contract id with status and the
+// forms as submitted.
+func (s *Server) showContractWith(w http.ResponseWriter, r *http.Request, id int64, status int, forms contractForms) error {
+	form, refused := forms.reassign, forms.refused
 	ctx := r.Context()
 	k, err := s.svc.GetContract(ctx, id)
 	if err != nil {
@@ -312,6 +333,9 @@ func (s *Server) showContract(w http.ResponseWriter, r *http.Request, id int64, 
 	}
 	p := s.newPage(w, r, fmt.Sprintf("Contract %d", k.ID))
 	viewer := *p.Viewer
+	if forms.need != "" && !crm.MayOnContract(viewer, forms.need, k) {
+		return crm.Refusal(viewer.Role, forms.need)
+	}
 	v := contractView{Contract: k,
 		MayEdit:     crm.MayOnContract(viewer, crm.ActUpdateContract, k),
 		MaySign:     !k.Signed && crm.MayOnContract(viewer, crm.ActUpdateContract, k),
@@ -327,6 +351,9 @@ func (s *Server) showContract(w http.ResponseWriter, r *http.Request, id int64, 
 	}
 	if next != "" {
 		v.MoreEvents = fmt.Sprintf("/events?contract_id=%d", k.ID)
+	}
+	if v.Ledger, err = s.ledger(ctx, viewer, k, r.URL.Query().Get("payments_cursor"), forms.ledger); err != nil {
+		return err
 	}
 	if v.MayReassign {
 		if v.Sales, err = s.peopleOptions(ctx, crm.RoleSales); err != nil {

@@ -143,6 +143,11 @@ func (s *Server) routes() {
 	s.handle("POST /contracts/{id}/sign", s.signContract)
 	s.handle("POST /contracts/{id}/reassign", s.reassignContract)
 
+	// Payments: the ledger is on the contract's page; money received, and
+	// money given back from one payment.
+	s.handle("POST /contracts/{id}/payments", s.recordPayment)
+	s.handle("POST /contracts/{id}/payments/{pid}/refund", s.refundPayment)
+
 	// Events: the list, an event's page, its creation from a signed
 	// contract, its edit and notes, its support contact.
 	s.handle("GET /events", s.eventsPage)
