@@ -17,8 +17,8 @@ func TestBrowserConfirmDelete(t *testing.T) {
 	w := newWorld(t, "sqlite")
 	for i, v := range views[:4] {
 		t.Run(v.name, func(t *testing.T) {
-			e, err := w.svc.CreateEmployee(w.as("ada"), crm.NewEmployee{FirstName: "Short", LastName: fmt.Sprintf("Stay%d", i),
-				Email: fmt.Sprintf("short%d@epic.example", i), Role: crm.RoleSupport, Password: testPassword})
+			e, err := w.svc.CreateEmployee(w.as("ada"), crm.NewEmployee{FirstName: "Noor", LastName: "Haddad",
+				Email: fmt.Sprintf("noor%d@epic.example", i), Role: crm.RoleSupport, Password: testPassword})
 			if err != nil {
 				t.Fatal(err)
 			}
