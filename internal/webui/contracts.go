@@ -379,6 +379,19 @@ func (s *Server) signContract(w http.ResponseWriter, r *http.Request) error {
 	if err := parseForm(w, r); err != nil {
 		return err
 	}
+	if !confirmed(r) {
+		// Ask first, when the contract's page offers to sign it.
+		k, err := s.svc.GetContract(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		if viewer := stateOf(r.Context()).viewer; !k.Signed && crm.MayOnContract(viewer.Employee, crm.ActUpdateContract, k) {
+			return s.askConfirmation(w, r, confirmation{Question: fmt.Sprintf("Sign contract %d?", k.ID),
+				What: fmt.Sprintf("Contract %d of %s (%s €, %s € due) is signed for good: a signed contract cannot be unsigned. "+
+					"Events can then be organised under it.", k.ID, k.ClientName, k.TotalAmount, k.AmountDue),
+				Yes: fmt.Sprintf("Yes, sign contract %d", k.ID), Cancel: fmt.Sprintf("/contracts/%d", k.ID)})
+		}
+	}
 	k, err := s.svc.SignContract(r.Context(), id)
 	if err != nil {
 		if !isCode(err, crm.CodeConflict) {

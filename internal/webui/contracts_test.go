@@ -249,7 +249,7 @@ func TestContractSignAndReassign(t *testing.T) {
 		wantStatus(t, w.loginAsPerson("chloe").post(path+"/sign", url.Values{}), http.StatusForbidden)
 		wantStatus(t, w.loginAs(crm.RoleSupport).post(path+"/sign", url.Values{}), http.StatusForbidden)
 		bill := w.loginAs(crm.RoleSales)
-		wantRedirect(t, bill.post(path+"/sign", url.Values{}), path)
+		wantRedirect(t, bill.post(path+"/sign", confirmYes), path)
 		if k, _ := w.svc.GetContract(w.as("ada"), unsigned.ID); !k.Signed {
 			t.Fatal("not signed")
 		}

@@ -358,6 +358,19 @@ func (s *Server) deactivateEmployee(w http.ResponseWriter, r *http.Request) erro
 		}
 		to = &n
 	}
+	if s.asksAboutEmployee(r, id) {
+		e, err := s.svc.GetEmployee(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		if e.Active { // else the service says it already is deactivated
+			heir, err := s.heir(r, to)
+			if err != nil {
+				return err
+			}
+			return s.askConfirmation(w, r, deactivateConfirmation(e, heir))
+		}
+	}
 	e, err := s.svc.Deactivate(r.Context(), id, to)
 	if err != nil {
 		return s.employeeRefused(w, r, id, err)
@@ -409,6 +422,12 @@ func (s *Server) deleteEmployee(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if s.asksAboutEmployee(r, id) {
+		return s.askConfirmation(w, r, confirmation{Question: "Delete " + e.Name() + "?",
+			What: "The account of " + e.Name() + " (" + e.Email + ") is removed for good: this cannot be undone. " +
+				"Only an employee that no client, contract or event names can be deleted; deactivate the others.",
+			Yes: "Yes, delete " + e.Name(), Class: "danger", Cancel: employeePath(id)})
+	}
 	if err := s.svc.DeleteEmployee(r.Context(), id); err != nil {
 		return s.employeeRefused(w, r, id, err)
 	}
@@ -427,6 +446,16 @@ func (s *Server) setEmployeePassword(w http.ResponseWriter, r *http.Request) err
 	if err := parseForm(w, r); err != nil {
 		return err
 	}
+	if s.asksAboutEmployee(r, id) {
+		e, err := s.svc.GetEmployee(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		return s.askConfirmation(w, r, confirmation{Question: "Reset the password of " + e.Name() + "?",
+			What: e.Name() + " gets a temporary password, shown to you once on the next page, and their sessions end at once: " +
+				"their current password no longer works.",
+			Yes: "Yes, reset the password of " + e.Name(), Class: "secondary", Cancel: employeePath(id)})
+	}
 	pw := auth.GeneratePassword()
 	if err := s.svc.SetPassword(r.Context(), id, pw); err != nil {
 		return s.employeeRefused(w, r, id, err)
@@ -439,4 +468,51 @@ func (s *Server) setEmployeePassword(w http.ResponseWriter, r *http.Request) err
 	p.Flash = "The password of " + e.Name() + " is reset, and their sessions have ended."
 	p.Data = passwordView{Employee: e, Password: pw}
 	return s.render(w, r, http.StatusOK, "employees_password", p)
+}
+
+// employeePath is the page of employee id.
+func employeePath(id int64) string { return "/employees/" + strconv.FormatInt(id, 10) }
+
+// asksAboutEmployee reports whether a destructive action on employee id
+// asks first (see confirm.go): when its form is not confirmed and the
+// employee's page offers such actions, to a manager on another employee's
+// account. Otherwise the action goes to the service, which refuses what it
+// refuses.
+func (s *Server) asksAboutEmployee(r *http.Request, id int64) bool {
+	viewer := stateOf(r.Context()).viewer
+	return !confirmed(r) && viewer != nil && id != viewer.ID && crm.RoleMayEver(viewer.Role, crm.ActManageEmployees)
+}
+
+// heir is the employee a deactivation hands the records to, when there is
+// one and it exists (the service checks that they may take them, and
+// refuses an employee who does not exist).
+func (s *Server) heir(r *http.Request, to *int64) (*crm.Employee, error) {
+	if to == nil {
+		return nil, nil
+	}
+	heir, err := s.svc.GetEmployee(r.Context(), *to)
+	if isCode(err, crm.CodeNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &heir, nil
+}
+
+// deactivateConfirmation asks before e is deactivated, their records going
+// to heir (nil: they keep them).
+func deactivateConfirmation(e crm.Employee, heir *crm.Employee) confirmation {
+	what := e.Name() + " will no longer be able to log in, and their sessions end at once."
+	if heir != nil {
+		switch e.Role {
+		case crm.RoleSales:
+			what += " Their clients and contracts go to " + heir.Name() + "."
+		case crm.RoleSupport:
+			what += " Their upcoming events go to " + heir.Name() + "."
+		}
+	}
+	what += " Their records keep their name, and you can reactivate them later."
+	return confirmation{Question: "Deactivate " + e.Name() + "?", What: what,
+		Yes: "Yes, deactivate " + e.Name(), Class: "danger", Cancel: employeePath(e.ID)}
 }

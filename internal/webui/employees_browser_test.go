@@ -13,8 +13,9 @@ import (
 // TestBrowserEmployees: a manager's day with the staff, in a real browser,
 // at both widths with JavaScript on, and once with it off: the list, a new
 // employee and the temporary password shown once, the employee's page, a
-// deactivation (confirmed), a reactivation, a password reset, a deletion
-// (confirmed), and the audit log of it all filtered by the employee. Every
+// deactivation, a reactivation, a password reset, a deletion (each
+// destructive one confirmed, in a dialog or on the page that asks without
+// JavaScript), and the audit log of it all filtered by the employee. Every
 // page passes axe-core, has no policy violation and no sideways scroll.
 func TestBrowserEmployees(t *testing.T) {
 	w := newWorld(t, "sqlite")
@@ -76,8 +77,21 @@ func TestBrowserEmployees(t *testing.T) {
 				t.Errorf("after the edit: flash %q", got)
 			}
 
+			// With JavaScript, each destructive action asks in a dialog;
+			// without, on a page of its own, answered here.
 			p.AnswerDialogs(true)
+			confirm := func(question string) {
+				if !noJS {
+					return
+				}
+				if got := p.Text("h1"); got != question {
+					t.Fatalf("the page that asks says %q, want %q", got, question)
+				}
+				checkPage(p)
+				p.Click("#confirm-yes")
+			}
 			p.Click("#employee-deactivate")
+			confirm("Deactivate Noor Haddad-Ali?")
 			if got := p.Text(".flash"); !strings.Contains(got, "is deactivated") {
 				t.Errorf("after the deactivation: flash %q", got)
 			}
@@ -87,11 +101,13 @@ func TestBrowserEmployees(t *testing.T) {
 				t.Errorf("after the reactivation: flash %q", got)
 			}
 			p.Click("#employee-set-password")
+			confirm("Reset the password of Noor Haddad-Ali?")
 			if again := p.Text("#temporary-password"); again == "" || again == pw {
 				t.Errorf("the reset shows %q (the first was %q)", again, pw)
 			}
 			p.Go(w.ts.URL + page)
 			p.Click("#employee-delete")
+			confirm("Delete Noor Haddad-Ali?")
 			if got := p.Text(".flash"); !strings.Contains(got, "is deleted") || !strings.HasSuffix(p.URL(), "/employees") {
 				t.Errorf("after the deletion: %s, flash %q", p.URL(), got)
 			}

@@ -296,7 +296,7 @@ func TestEmployeeDeactivateReactivate(t *testing.T) {
 		session := w.loginAsPerson("bill")
 
 		// Only an active SALES employee may take his clients: 422 by the select.
-		r := ada.post(w.employeePath("bill", "/deactivate"), url.Values{"reassign_to": {strconv.FormatInt(w.person("kate").ID, 10)}})
+		r := ada.post(w.employeePath("bill", "/deactivate"), url.Values{"reassign_to": {strconv.FormatInt(w.person("kate").ID, 10)}, "confirm": {"1"}})
 		wantStatus(t, r, http.StatusUnprocessableEntity)
 		wantIn(t, r.Body, `id="deactivate-reassign-to-error"`, "Must be an active SALES employee.")
 		r = ada.post(w.employeePath("bill", "/deactivate"), url.Values{"reassign_to": {"bill"}})
@@ -305,7 +305,7 @@ func TestEmployeeDeactivateReactivate(t *testing.T) {
 			t.Fatal("Bill was deactivated by a refused form")
 		}
 
-		r = ada.post(w.employeePath("bill", "/deactivate"), url.Values{"reassign_to": {strconv.FormatInt(chloe.ID, 10)}})
+		r = ada.post(w.employeePath("bill", "/deactivate"), url.Values{"reassign_to": {strconv.FormatInt(chloe.ID, 10)}, "confirm": {"1"}})
 		wantRedirect(t, r, w.employeePath("bill"))
 		wantIn(t, ada.get(r.Location()).Body, "Bill Boquet is deactivated", "went to Chloé Durand", "Deactivated on")
 		if now, _ := w.employeeNow(t, bill.ID); now.Active {
@@ -322,7 +322,7 @@ func TestEmployeeDeactivateReactivate(t *testing.T) {
 		wantIn(t, r.Body, "already deactivated")
 
 		// Without anyone to hand them to, a SUPPORT employee keeps her events.
-		wantRedirect(t, ada.post(w.employeePath("alienor", "/deactivate"), url.Values{"reassign_to": {""}}), w.employeePath("alienor"))
+		wantRedirect(t, ada.post(w.employeePath("alienor", "/deactivate"), url.Values{"reassign_to": {""}, "confirm": {"1"}}), w.employeePath("alienor"))
 
 		r = ada.post(w.employeePath("olga", "/reactivate"), url.Values{})
 		wantRedirect(t, r, w.employeePath("olga"))
@@ -346,7 +346,7 @@ func TestEmployeeDelete(t *testing.T) {
 		ada := w.loginAs(crm.RoleManagement)
 		// Still named by clients: 409, the page says why and offers the
 		// deactivation.
-		r := ada.post(w.employeePath("bill", "/delete"), url.Values{})
+		r := ada.post(w.employeePath("bill", "/delete"), confirmYes)
 		wantStatus(t, r, http.StatusConflict)
 		wantIn(t, r.Body, "<h1>Bill Boquet</h1>", "still referenced by 2 clients", "deactivate the employee instead",
 			`action="`+w.employeePath("bill", "/deactivate")+`"`)
@@ -361,14 +361,14 @@ func TestEmployeeDelete(t *testing.T) {
 			t.Fatal(err)
 		}
 		path := fmt.Sprintf("/employees/%d", e.ID)
-		r = ada.post(path+"/delete", url.Values{})
+		r = ada.post(path+"/delete", confirmYes)
 		wantRedirect(t, r, "/employees")
 		wantIn(t, ada.get("/employees").Body, "Short Stay is deleted.")
 		if _, err := w.employeeNow(t, e.ID); crm.ErrorCode(err) != crm.CodeNotFound {
 			t.Errorf("still there: %v", err)
 		}
 		wantStatus(t, ada.get(path), http.StatusNotFound)
-		wantStatus(t, ada.post(path+"/delete", url.Values{}), http.StatusNotFound)
+		wantStatus(t, ada.post(path+"/delete", confirmYes), http.StatusNotFound)
 	})
 }
 
@@ -376,7 +376,7 @@ func TestEmployeeSetPassword(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, w *world) {
 		ada := w.loginAs(crm.RoleManagement)
 		session := w.loginAsPerson("kate")
-		r := ada.post(w.employeePath("kate", "/set-password"), url.Values{})
+		r := ada.post(w.employeePath("kate", "/set-password"), confirmYes)
 		wantStatus(t, r, http.StatusOK)
 		pw := shownPassword(t, r.Body)
 		wantIn(t, r.Body, "Temporary password for Kate Hastroff", "sessions have ended")

@@ -473,6 +473,19 @@ func (s *Server) unassignSupport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if !confirmed(r) && crm.RoleMayEver(stateOf(r.Context()).viewer.Role, crm.ActAssignSupport) {
+		// Ask first, when the event's page offers to unassign.
+		e, err := s.svc.GetEvent(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		if e.SupportContactID != nil {
+			who := deref(e.SupportContactName)
+			return s.askConfirmation(w, r, confirmation{Question: "Leave " + e.Name + " without a support contact?",
+				What: who + " will no longer be the support contact of " + e.Name + "; the event has none until someone is assigned.",
+				Yes:  "Yes, unassign " + who, Class: "secondary", Cancel: fmt.Sprintf("/events/%d", id)})
+		}
+	}
 	e, err := s.svc.UnassignSupport(r.Context(), id)
 	if err != nil {
 		return err

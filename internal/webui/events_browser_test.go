@@ -103,8 +103,8 @@ func TestBrowserSalesWork(t *testing.T) {
 }
 
 // TestBrowserManagementWork: a manager assigns support from my work, reads
-// the chart, and unassigns an event from its page (confirming first, with
-// JavaScript).
+// the chart, and unassigns an event from its page (confirming first, in a
+// dialog with JavaScript, on the page that asks without).
 func TestBrowserManagementWork(t *testing.T) {
 	for _, v := range views {
 		t.Run(v.name, func(t *testing.T) {
@@ -128,6 +128,12 @@ func TestBrowserManagementWork(t *testing.T) {
 			checkPage(p)
 			p.AnswerDialogs(true)
 			p.Click("#unassign")
+			if strings.Contains(v.name, "no JavaScript") {
+				// The page that asks, instead of the dialog.
+				wantText(t, p, "h1", "Leave Atelier Lumière Gala without a support contact?")
+				checkPage(p)
+				p.Click("#confirm-yes")
+			}
 			checkPage(p)
 			wantText(t, p, ".flash", "Atelier Lumière Gala has no support contact now.")
 			if e, _ := w.svc.GetEvent(w.as("ada"), gala.ID); e.SupportContactID != nil {

@@ -348,7 +348,7 @@ func TestAssignSupport(t *testing.T) {
 		wantIn(t, ada.get(path).Body, "Aliénor Vichum is now the support contact of Atelier Lumière Gala.")
 		wantStatus(t, w.loginAs(crm.RoleSales).post(path+"/unassign", nil), http.StatusForbidden)
 		// Back to my work, where the assign control is.
-		wantRedirect(t, ada.post(path+"/unassign", url.Values{"next": {"/"}}), "/")
+		wantRedirect(t, ada.post(path+"/unassign", url.Values{"next": {"/"}, "confirm": {"1"}}), "/")
 		if e, _ := w.svc.GetEvent(w.as("ada"), gala.ID); e.SupportContactID != nil {
 			t.Fatalf("unassigned: %+v", e)
 		}

@@ -8,15 +8,34 @@
   // A form, or the button that submits it, with data-confirm="question"
   // asks before it is sent (delete, deactivate, refund...). Listening in
   // the capture phase on the document runs before htmx's own listener, so
-  // a cancelled form is neither sent by htmx nor by the browser.
+  // a cancelled form is neither sent by htmx nor by the browser. Once the
+  // question is answered yes, the form carries confirm=1, which tells the
+  // server not to ask again: without JavaScript the server answers a page
+  // that asks instead, so the person is asked once either way.
   document.addEventListener("submit", function (event) {
     var form = event.target;
     var button = event.submitter;
     var question = (button && button.getAttribute("data-confirm")) ||
       form.getAttribute("data-confirm");
-    if (question && !window.confirm(question)) {
+    var answer = form.querySelector("input[data-confirmed]");
+    if (!question) {
+      if (answer) {
+        answer.remove(); // a yes to another button of this form
+      }
+      return;
+    }
+    if (!window.confirm(question)) {
       event.preventDefault();
       event.stopPropagation();
+      return;
+    }
+    if (!answer) {
+      answer = document.createElement("input");
+      answer.type = "hidden";
+      answer.name = "confirm";
+      answer.value = "1";
+      answer.setAttribute("data-confirmed", "");
+      form.appendChild(answer);
     }
   }, true);
 
