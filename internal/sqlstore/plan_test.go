@@ -428,3 +428,49 @@ func (c explainRowConn) QueryRowContext(ctx context.Context, query string, args 
 	rows.Close()
 	return c.conn.QueryRowContext(ctx, query, args...)
 }
+
+// TestEventsOfClientPlan checks, on SQLite, that the events of one client
+// are found through that client's contracts (contracts_client_idx) and the
+// events of each (events_contract_idx), never by walking every event in
+// start order and looking up its contract: that walk reads the whole table
+// for a client with few events. The client's events are then sorted; a
+// client has few of them.
+func TestEventsOfClientPlan(t *testing.T) {
+	ctx := t.Context()
+	db, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "plans.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.MigrateUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ec := &explainConn{conn: db.pool, t: t}
+	q := &queries{db: db, conn: ec}
+	id := int64(2)
+	day := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name   string
+		filter crm.EventFilter
+	}{
+		{"--client", crm.EventFilter{ClientID: &id}},
+		{"--client --without-support", crm.EventFilter{ClientID: &id, WithoutSupport: true}},
+		{"--client --from", crm.EventFilter{ClientID: &id, From: &day}},
+		{"--client --support", crm.EventFilter{ClientID: &id, SupportContactID: &id}},
+		{"--client --sales-contact", crm.EventFilter{ClientID: &id, SalesContactID: &id}},
+	} {
+		ec.plans = nil
+		tc.filter.Page = crm.Page{Limit: 50}
+		if err := listEvents(ctx, q, tc.filter, func(any) error { return nil }); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if len(ec.plans) != 1 {
+			t.Fatalf("%s: %d queries, want 1", tc.name, len(ec.plans))
+		}
+		p := ec.plans[0]
+		if !strings.Contains(p, "SEARCH k USING INDEX contracts_client_idx (client_id=?)") ||
+			!strings.Contains(p, "SEARCH v USING INDEX events_contract_idx (contract_id=") {
+			t.Errorf("%s does not find the events through the client's contracts:\n%s", tc.name, p)
+		}
+	}
+}
