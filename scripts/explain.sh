@@ -83,6 +83,8 @@ run 'events list --without-support' "$EVENT WHERE v.support_contact_id IS NULL $
 run 'events list --mine (SUPPORT)' "$EVENT WHERE v.support_contact_id = $support $BYSTART"
 run 'events list --mine (SALES)' "$EVENT WHERE "$plus"k.sales_contact_id = $sales $BYSTART"
 run 'events list --contract ID' "$EVENT WHERE v.contract_id = $contract $BYSTART"
+run 'events list --client ID' "$EVENT WHERE k.client_id = $client $BYSTART"
+run 'events list --client ID --without-support' "$EVENT WHERE "$plus"v.support_contact_id IS NULL AND k.client_id = $client $BYSTART"
 run 'events list --from D --to D (a week)' "$EVENT WHERE v.start_at >= $day AND v.start_at <= $day_end $BYSTART"
 run 'events list --without-support --from D --to D' "$EVENT WHERE v.support_contact_id IS NULL AND v.start_at >= $day AND v.start_at <= $day_end $BYSTART"
 run 'events list --mine (SUPPORT) --from D' "$EVENT WHERE v.support_contact_id = $support AND v.start_at >= $day $BYSTART"

@@ -28,11 +28,11 @@ several events. Alias: ` + "`event`" + `.`,
 
 func (a *App) eventsListCmd() *cobra.Command {
 	var f crm.EventFilter
-	var contract, support, sales, from, to string
+	var contract, client, support, sales, from, to string
 	var lf listFlags
 	var vf viewFlag
 	cmd := &cobra.Command{
-		Use:   "list [--upcoming] [--without-support] [--mine] [--support ID|EMAIL] [--sales-contact ID|EMAIL] [--contract ID] [--from DATE] [--to DATE] [--view compact|contact|full]",
+		Use:   "list [--upcoming] [--without-support] [--mine] [--support ID|EMAIL] [--sales-contact ID|EMAIL] [--contract ID] [--client ID] [--from DATE] [--to DATE] [--view compact|contact|full]",
 		Short: "List events, by start",
 		Long: `events list shows events in chronological order. --upcoming: those that start
 now or later. --from and --to take a day (the whole day, inclusive: YYYY-MM-DD,
@@ -40,10 +40,11 @@ today, tomorrow or yesterday) or a day and time (YYYY-MM-DD HH:MM, seconds
 optional), in your time zone, and match the event's start. --mine: the events
 you support (SUPPORT), or those on contracts whose sales contact you are
 (SALES). --support and --sales-contact name an employee by id or email.
-Filters combine.`,
+--client takes a client's id: the events of all its contracts. Filters combine.`,
 		Example: "  epicevents events list --upcoming --without-support\n" +
 			"  epicevents events list --support kate@epicevents.example --from today --to tomorrow\n" +
-			"  epicevents events list --mine --from 2026-06-01 --to 2026-06-30 --view contact",
+			"  epicevents events list --mine --from 2026-06-01 --to 2026-06-30 --view contact\n" +
+			"  epicevents events list --client 12 --upcoming",
 		Args: noArgs,
 		RunE: run(func(ctx context.Context, _ []string) error {
 			var err error
@@ -54,6 +55,9 @@ Filters combine.`,
 				return err
 			}
 			if f.ContractID, err = optIDFlag(ctx, "contract", "contract_id", contract); err != nil {
+				return err
+			}
+			if f.ClientID, err = optIDFlag(ctx, "client", "client_id", client); err != nil {
 				return err
 			}
 			supportRef, err := optRef(ctx, employeeRef, "support", "support_contact_id", support)
@@ -95,6 +99,7 @@ Filters combine.`,
 	fl.StringVar(&support, "support", "", "only the events this SUPPORT employee supports (id or email)")
 	fl.StringVar(&sales, "sales-contact", "", "only the events on contracts of this SALES employee (id or email)")
 	fl.StringVar(&contract, "contract", "", "only the events of this contract id")
+	fl.StringVar(&client, "client", "", "only the events of this client id, across its contracts")
 	fl.StringVar(&from, "from", "", "only events starting on or after this day (YYYY-MM-DD, today, tomorrow, yesterday) or time")
 	fl.StringVar(&to, "to", "", "only events starting on or before this day (YYYY-MM-DD, today, tomorrow, yesterday) or time")
 	vf.bind(cmd)

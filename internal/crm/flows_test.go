@@ -199,6 +199,60 @@ func TestUpcoming(t *testing.T) {
 	})
 }
 
+// TestEventsOfClient: the client filter lists the events of every contract
+// of that client, in start order, and combines with the other filters.
+func TestEventsOfClient(t *testing.T) {
+	testdb.ForEach(t, func(t *testing.T, engine string) {
+		w := newWorld(t, engine)
+		c, k1 := w.deal(true)
+		k2 := must[crm.Contract](t)(w.svc.CreateContract(w.mgr, crm.NewContract{ClientID: c.ID, TotalAmount: 1000, Signed: true}))
+		other, k3 := w.deal(true)
+		now := w.clock.Now()
+		names := map[int64]string{}
+		for _, ev := range []struct {
+			name     string
+			contract int64
+			start    time.Duration
+		}{{"gala", k2.ID, 72 * time.Hour}, {"past", k1.ID, -time.Hour}, {"other", k3.ID, time.Hour},
+			{"wedding", k1.ID, 24 * time.Hour}, {"dinner", k2.ID, 2 * time.Hour}} {
+			e := must[crm.Event](t)(w.svc.CreateEvent(w.sales, crm.NewEvent{ContractID: ev.contract, Name: ev.name,
+				Start: now.Add(ev.start), End: now.Add(ev.start + time.Hour), Location: "Here", Attendees: 1}))
+			names[e.ID] = ev.name
+			if ev.name == "wedding" {
+				must[crm.Event](t)(w.svc.AssignSupport(w.mgr, e.ID, w.ids["support"]))
+			}
+		}
+		list := func(ctx context.Context, f crm.EventFilter) string {
+			var got []string
+			must[string](t)(w.svc.ListEvents(ctx, f, func(e crm.Event) error { got = append(got, names[e.ID]); return nil }))
+			return strings.Join(got, " ")
+		}
+		unknown := int64(999999)
+		for _, tc := range []struct {
+			name string
+			ctx  context.Context
+			f    crm.EventFilter
+			want string
+		}{
+			{"client", w.mgr, crm.EventFilter{ClientID: &c.ID}, "past dinner wedding gala"},
+			{"other client", w.support2, crm.EventFilter{ClientID: &other.ID}, "other"},
+			{"unknown client", w.mgr, crm.EventFilter{ClientID: &unknown}, ""},
+			{"client upcoming", w.mgr, crm.EventFilter{ClientID: &c.ID, Upcoming: true}, "dinner wedding gala"},
+			{"client and contract", w.mgr, crm.EventFilter{ClientID: &c.ID, ContractID: &k2.ID}, "dinner gala"},
+			{"client and another's contract", w.mgr, crm.EventFilter{ClientID: &c.ID, ContractID: &k3.ID}, ""},
+			{"client without support", w.mgr, crm.EventFilter{ClientID: &c.ID, WithoutSupport: true}, "past dinner gala"},
+			{"client mine as support", w.support, crm.EventFilter{ClientID: &c.ID, Mine: true}, "wedding"},
+			{"client mine as its sales contact", w.sales, crm.EventFilter{ClientID: &c.ID, Mine: true}, "past dinner wedding gala"},
+			{"client mine as another sales contact", w.sales2, crm.EventFilter{ClientID: &c.ID, Mine: true}, ""},
+			{"client first page", w.mgr, crm.EventFilter{ClientID: &c.ID, Page: crm.Page{Limit: 2}}, "past dinner"},
+		} {
+			if got := list(tc.ctx, tc.f); got != tc.want {
+				t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+			}
+		}
+	})
+}
+
 // TestChecksBeforePassword: the checks refuse what creating an employee or
 // setting a password would refuse before the password is looked at, and
 // change nothing.

@@ -194,8 +194,9 @@ type ContractFilter struct {
 	Page
 }
 
-// EventFilter selects events; ordered by start, then id. From and To bound the
-// start, both inclusive. Upcoming selects the events that start now or later:
+// EventFilter selects events; ordered by start, then id. ClientID selects the
+// events of every contract of that client. From and To bound the start, both
+// inclusive. Upcoming selects the events that start now or later:
 // the service turns it into a From bound at its clock, so the store never
 // sees it.
 type EventFilter struct {
@@ -205,6 +206,7 @@ type EventFilter struct {
 	SupportContactID *int64
 	SalesContactID   *int64
 	ContractID       *int64
+	ClientID         *int64
 	From             *time.Time
 	To               *time.Time
 	Page

@@ -52,6 +52,7 @@ var eventFilters = newFilterCodec("/events", func(f *crm.EventFilter) *crm.Page 
 	boolParam(qMine, func(f *crm.EventFilter) *bool { return &f.Mine }),
 	boolParam("upcoming", func(f *crm.EventFilter) *bool { return &f.Upcoming }), // start ≥ now
 	idParam("contract_id", func(f *crm.EventFilter) **int64 { return &f.ContractID }),
+	idParam("client_id", func(f *crm.EventFilter) **int64 { return &f.ClientID }),
 	idParam("support_contact_id", func(f *crm.EventFilter) **int64 { return &f.SupportContactID }),
 	idParam(qSalesContactID, func(f *crm.EventFilter) **int64 { return &f.SalesContactID }),
 	timeParam("from", func(f *crm.EventFilter) **time.Time { return &f.From }), // on start

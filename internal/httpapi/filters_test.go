@@ -76,6 +76,7 @@ func TestFilterCodecs(t *testing.T) {
 			SalesContactID: id(7), From: &from, To: &to, Page: crm.Page{Limit: 100}},
 			"contract_id=5&from=2026-05-31T22%3A00%3A00Z&limit=100&mine=true&sales_contact_id=7&support_contact_id=6&" +
 				"to=2026-06-30T21%3A59%3A59.5Z&upcoming=true&without_support=true"},
+		{&crm.EventFilter{ClientID: id(8), Page: crm.Page{Limit: 50}}, "client_id=8&limit=50"},
 		{&crm.AuditFilter{Entity: "client", EntityID: id(6), ActorID: id(1), Page: crm.Page{Limit: 10, Cursor: "abc"}},
 			"actor_id=1&cursor=abc&entity=client&entity_id=6&limit=10"},
 		{&crm.PaymentFilter{Page: crm.Page{Limit: 3, Cursor: "xyz"}}, "cursor=xyz&limit=3"},

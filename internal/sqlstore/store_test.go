@@ -553,6 +553,10 @@ func testListEvents(t *testing.T, f *fixture) {
 	e2 := f.event(k2, "Assembly", t0.Add(day), nil)
 	e3 := f.event(k2, "Dinner", t0.Add(2*day), nil) // same start as e1
 	e4 := f.event(k1, "After party", t0.Add(3*day), &kate.ID)
+	// A second contract of c2: the client's events come from both, in start order.
+	k3 := f.contract(c2, 500, 0, true, t0)
+	e5 := f.event(k3, "Gala", t0.Add(4*day), &kate.ID)
+	c3 := f.client("Kevin", "Casey", nil, s1.ID)
 	list := func(filter crm.EventFilter) listFunc[crm.Event] {
 		return func(p crm.Page, emit crm.Emit[crm.Event]) (string, error) {
 			filter.Page = p
@@ -564,12 +568,18 @@ func testListEvents(t *testing.T, f *fixture) {
 		filter crm.EventFilter
 		want   []crm.Event
 	}{
-		{"all", crm.EventFilter{}, []crm.Event{e2, e1, e3, e4}},
+		{"all", crm.EventFilter{}, []crm.Event{e2, e1, e3, e4, e5}},
 		{"without support", crm.EventFilter{WithoutSupport: true}, []crm.Event{e2, e3}},
-		{"support", crm.EventFilter{SupportContactID: &kate.ID}, []crm.Event{e1, e4}},
-		{"sales", crm.EventFilter{SalesContactID: &s2.ID}, []crm.Event{e2, e3}},
+		{"support", crm.EventFilter{SupportContactID: &kate.ID}, []crm.Event{e1, e4, e5}},
+		{"sales", crm.EventFilter{SalesContactID: &s2.ID}, []crm.Event{e2, e3, e5}},
 		{"contract", crm.EventFilter{ContractID: &k1.ID}, []crm.Event{e1, e4}},
-		{"from inclusive", crm.EventFilter{From: ptr(t0.Add(2 * day))}, []crm.Event{e1, e3, e4}},
+		{"client", crm.EventFilter{ClientID: &c2.ID}, []crm.Event{e2, e3, e5}},
+		{"client without support", crm.EventFilter{ClientID: &c2.ID, WithoutSupport: true}, []crm.Event{e2, e3}},
+		{"client support", crm.EventFilter{ClientID: &c2.ID, SupportContactID: &kate.ID}, []crm.Event{e5}},
+		{"client and another's contract", crm.EventFilter{ClientID: &c2.ID, ContractID: &k1.ID}, nil},
+		{"client from", crm.EventFilter{ClientID: &c2.ID, From: ptr(t0.Add(2 * day))}, []crm.Event{e3, e5}},
+		{"client without events", crm.EventFilter{ClientID: &c3.ID}, nil},
+		{"from inclusive", crm.EventFilter{From: ptr(t0.Add(2 * day))}, []crm.Event{e1, e3, e4, e5}},
 		{"to inclusive", crm.EventFilter{To: ptr(t0.Add(2 * day))}, []crm.Event{e2, e1, e3}},
 		{"from to", crm.EventFilter{From: ptr(t0.Add(day + time.Second)), To: ptr(t0.Add(3*day - time.Second))}, []crm.Event{e1, e3}},
 	} {

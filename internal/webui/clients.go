@@ -307,11 +307,15 @@ type clientView struct {
 	// AllContracts links to the list of the client's contracts when there
 	// are more than the page shows.
 	AllContracts string
-	Events       []eventRow
-	Sales        []Option // for the reassign form
-	MayEdit      bool
-	MayReassign  bool
-	MayContract  bool
+	// Events are the first page of the events of all the client's
+	// contracts, by start; AllEvents links to the list of them all when
+	// there are more.
+	Events      []eventRow
+	AllEvents   string
+	Sales       []Option // for the reassign form
+	MayEdit     bool
+	MayReassign bool
+	MayContract bool
 }
 
 // clientPage is GET /clients/{id}: the client, with their contracts and
@@ -349,21 +353,17 @@ func (s *Server) showClient(w http.ResponseWriter, r *http.Request, id int64, st
 	if next != "" {
 		v.AllContracts = fmt.Sprintf("/contracts?client_id=%d", c.ID)
 	}
-	for _, k := range v.Contracts {
-		if _, err := s.svc.ListEvents(ctx, crm.EventFilter{ContractID: &k.ID, Page: crm.Page{Limit: listRows}},
-			func(e crm.Event) error {
-				v.Events = append(v.Events, s.eventRow(e))
-				return nil
-			}); err != nil {
-			return err
-		}
+	next, err = s.svc.ListEvents(ctx, crm.EventFilter{ClientID: &c.ID, Page: crm.Page{Limit: listRows}},
+		func(e crm.Event) error {
+			v.Events = append(v.Events, s.eventRow(e))
+			return nil
+		})
+	if err != nil {
+		return err
 	}
-	slices.SortStableFunc(v.Events, func(a, b eventRow) int {
-		if c := a.Start.Compare(b.Start); c != 0 {
-			return c
-		}
-		return int(a.ID - b.ID)
-	})
+	if next != "" {
+		v.AllEvents = fmt.Sprintf("/events?client_id=%d", c.ID)
+	}
 	if v.MayReassign {
 		if v.Sales, err = s.peopleOptions(ctx, crm.RoleSales); err != nil {
 			return err

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/epicevents/epicevents/internal/crm"
 )
@@ -258,6 +259,7 @@ func TestClientPage(t *testing.T) {
 		if i, j := strings.Index(r.Body, "Launch Party"), strings.Index(r.Body, "Anniversary"); i > j {
 			t.Error("the events are not in order of start")
 		}
+		wantNotIn(t, r.Body, "All events of this client")
 
 		buttons := []string{`id="client-edit"`, `id="new-contract"`, `id="client-reassign"`}
 		for _, c := range []struct {
@@ -281,6 +283,51 @@ func TestClientPage(t *testing.T) {
 		wantIn(t, body, ">Bill Boquet</option>", ">Chloé Durand</option>")
 		wantNotIn(t, body, "Olga Former", ">Kate Hastroff</option>")
 	})
+}
+
+// TestClientPageEvents: the client's page shows the first 50 events of
+// all the client's contracts, by start as the CLI lists them, and links to
+// the list of them all when there are more.
+func TestClientPageEvents(t *testing.T) {
+	w := newWorld(t, "sqlite")
+	kevin := w.client("kevin")
+	second, err := w.svc.CreateContract(w.as("ada"), crm.NewContract{ClientID: kevin.ID, TotalAmount: 100_000, Signed: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 60 events, alternately on each contract, their starts out of the
+	// order they were made in.
+	for i := range 60 {
+		contract := w.contract("kevinSigned").ID
+		if i%2 == 1 {
+			contract = second.ID
+		}
+		start := w.at("2027-01-01", "10:00").Add(time.Duration((i*37)%60) * time.Hour)
+		if _, err := w.svc.CreateEvent(w.as("bill"), crm.NewEvent{ContractID: contract,
+			Name: fmt.Sprintf("Meeting %02d", (i*37)%60), Start: start, End: start.Add(30 * time.Minute), Location: "Paris"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var want []string
+	for _, e := range []string{"launch", "offsite", "dinner", "anniversary"} {
+		want = append(want, w.event(e).Name)
+	}
+	for i := range listRows - len(want) {
+		want = append(want, fmt.Sprintf("Meeting %02d", i))
+	}
+	r := w.loginAs(crm.RoleSupport).get(fmt.Sprintf("/clients/%d", kevin.ID))
+	wantStatus(t, r, http.StatusOK)
+	if got := eventLinks(r.Body); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("the client's events: %q\nwant %q", got, want)
+	}
+	wantIn(t, r.Body, fmt.Sprintf(`<a href="/events?client_id=%d">All events of this client</a>`, kevin.ID))
+	// That list holds them all, from the same first page.
+	r = w.loginAs(crm.RoleSupport).get(fmt.Sprintf("/events?client_id=%d", kevin.ID))
+	wantStatus(t, r, http.StatusOK)
+	if got := eventLinks(r.Body); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("/events?client_id: %q\nwant %q", got, want)
+	}
+	wantIn(t, r.Body, `rel="next"`)
 }
 
 func TestClientReassign(t *testing.T) {

@@ -19,10 +19,11 @@ var eventFields = []string{"name", "start", "end", "location", "attendees", "not
 type eventsView struct {
 	Rows []eventRow
 	Next string
-	// Filter is the filters' form; Contract the contract the list is
-	// limited to, if any.
+	// Filter is the filters' form; Contract and Client the contract and
+	// the client the list is limited to, if any.
 	Filter   *Form
 	Contract *crm.Contract
+	Client   *crm.Client
 	// NewEvent links to the form of a new event on Contract, when the
 	// viewer may add one.
 	NewEvent string
@@ -60,13 +61,20 @@ func (s *Server) eventFilter(q url.Values, form *Form) crm.EventFilter {
 		Upcoming:       q.Get("upcoming") == "1",
 		Page:           crm.Page{Limit: listRows, Cursor: q.Get("cursor")},
 	}
-	if v := strings.TrimSpace(q.Get("contract_id")); v != "" {
+	for _, p := range []struct {
+		name, what string
+		dst        **int64
+	}{{"contract_id", "contract", &f.ContractID}, {"client_id", "client", &f.ClientID}} {
+		v := strings.TrimSpace(q.Get(p.name))
+		if v == "" {
+			continue
+		}
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || id <= 0 {
-			form.Errors["contract_id"] = "Must be the number of a contract."
-		} else {
-			f.ContractID = &id
+			form.Errors[p.name] = "Must be the number of a " + p.what + "."
+			continue
 		}
+		*p.dst = &id
 	}
 	for _, b := range []struct {
 		name string
@@ -88,7 +96,8 @@ func (s *Server) eventFilter(q url.Values, form *Form) crm.EventFilter {
 }
 
 // eventsPage is GET /events: events by start, with the CLI's filters
-// (without_support=1, mine=1, upcoming=1, contract_id, from, to), 50 a page.
+// (without_support=1, mine=1, upcoming=1, contract_id, client_id, from, to),
+// 50 a page.
 func (s *Server) eventsPage(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	p := s.newPage(w, r, "Events")
@@ -97,9 +106,11 @@ func (s *Server) eventsPage(w http.ResponseWriter, r *http.Request) error {
 	status := http.StatusOK
 	if len(v.Filter.Errors) > 0 {
 		v.Filter.Message = "Check the filters marked below."
+		// Not fields of the page: their address came from a link.
 		if _, bad := v.Filter.Errors["contract_id"]; bad {
-			// Not a field of the page: its address came from a link.
 			v.Filter.Message = "This address names no contract: open the events of a contract from its page."
+		} else if _, bad := v.Filter.Errors["client_id"]; bad {
+			v.Filter.Message = "This address names no client: open the events of a client from its page."
 		}
 		p.Data = v
 		return s.render(w, r, http.StatusUnprocessableEntity, "events", p)
@@ -114,6 +125,13 @@ func (s *Server) eventsPage(w http.ResponseWriter, r *http.Request) error {
 			v.NewEvent = fmt.Sprintf("/events/new?contract_id=%d", c.ID)
 		}
 	}
+	if f.ClientID != nil {
+		c, err := s.svc.GetClient(r.Context(), *f.ClientID)
+		if err != nil {
+			return err
+		}
+		v.Client = &c
+	}
 	next, err := s.svc.ListEvents(r.Context(), f, func(e crm.Event) error {
 		v.Rows = append(v.Rows, s.eventRow(e))
 		return nil
@@ -122,7 +140,7 @@ func (s *Server) eventsPage(w http.ResponseWriter, r *http.Request) error {
 		if e, ok := crm.AsError(err); !ok || e.Code != crm.CodeInvalid {
 			return err
 		}
-		v.Filter.SetError(err, "from", "to", "contract_id")
+		v.Filter.SetError(err, "from", "to", "contract_id", "client_id")
 		status = http.StatusUnprocessableEntity
 	}
 	v.Next = nextPage(r.URL, next)

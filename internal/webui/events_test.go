@@ -45,6 +45,10 @@ func TestEventsList(t *testing.T) {
 			{"alienor", "?from=2026-05-05&to=2026-05-08", []string{"Cool Startup Team Offsite", "Cool Startup Board Dinner"}},
 			{"ada", fmt.Sprintf("?contract_id=%d&upcoming=1", kevinSigned), []string{"Cool Startup Launch Party",
 				"Cool Startup Team Offsite", "Cool Startup Board Dinner", "Cool Startup Anniversary"}},
+			{"kate", fmt.Sprintf("?client_id=%d", w.client("kevin").ID), []string{"Cool Startup Launch Party",
+				"Cool Startup Team Offsite", "Cool Startup Board Dinner", "Cool Startup Anniversary"}},
+			{"bill", fmt.Sprintf("?client_id=%d&without_support=1", w.client("lea").ID), []string{"Atelier Lumière Gala"}},
+			{"bill", fmt.Sprintf("?client_id=%d&contract_id=%d", w.client("lea").ID, kevinSigned), nil},
 		} {
 			r := w.loginAsPerson(tc.who).get("/events" + tc.query)
 			wantStatus(t, r, http.StatusOK)
@@ -73,6 +77,17 @@ func TestEventsList(t *testing.T) {
 			wantIn(t, r.Body, `aria-invalid="true"`, `class="form-message"`)
 		}
 		wantStatus(t, bill.get("/events?contract_id=999999"), http.StatusNotFound)
+		// The events of a client say whose they are, and keep the client
+		// when filtered further.
+		kevin := w.client("kevin")
+		r = bill.get(fmt.Sprintf("/events?client_id=%d", kevin.ID))
+		wantIn(t, r.Body, fmt.Sprintf(`The events of <a href="/clients/%d">Kevin Casey</a>`, kevin.ID),
+			fmt.Sprintf(`<input type="hidden" name="client_id" value="%d">`, kevin.ID))
+		r = bill.get("/events?client_id=x")
+		wantStatus(t, r, http.StatusUnprocessableEntity)
+		wantIn(t, r.Body, "This address names no client")
+		wantStatus(t, bill.get("/events?client_id=0"), http.StatusUnprocessableEntity)
+		wantStatus(t, bill.get("/events?client_id=999999"), http.StatusNotFound)
 	})
 }
 
