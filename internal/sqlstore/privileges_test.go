@@ -327,6 +327,20 @@ func TestAppRoleRefused(t *testing.T) {
 		"SELECT setval(pg_get_serial_sequence('employees', 'id'), 1)",
 		"SELECT nextval(pg_get_serial_sequence('employees', 'id'))",
 		"CREATE FUNCTION intruder() RETURNS INT LANGUAGE sql AS 'SELECT 1'",
+		// The report totals are the triggers' to write (their function runs
+		// as its owner): the application role only reads them, and cannot
+		// switch the triggers off or call their function.
+		"INSERT INTO contract_due_totals (sales_contact_id, contracts, amount_due) VALUES (1, 1, 1)",
+		"UPDATE contract_due_totals SET amount_due = 0",
+		"DELETE FROM contract_due_totals",
+		"INSERT INTO contract_signed_totals (hour, contracts, total) VALUES (now(), 1, 1)",
+		"UPDATE contract_signed_totals SET total = 0",
+		"DELETE FROM contract_signed_totals",
+		"TRUNCATE contract_due_totals",
+		"ALTER TABLE contracts DISABLE TRIGGER contract_totals_au",
+		"DROP TRIGGER contract_totals_ai ON contracts",
+		"SELECT contract_totals_keep()",
+		"CREATE OR REPLACE FUNCTION contract_totals_keep() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NULL; END'",
 	} {
 		_, err := app.Exec(stmt)
 		var pgErr *pgconn.PgError
@@ -343,7 +357,8 @@ func TestAppRoleRefused(t *testing.T) {
 		t.Errorf("the application role gave PUBLIC access to clients (%v)", err)
 	}
 	// What the application role may read.
-	for _, q := range []string{"SELECT count(*) FROM audit_entries", "SELECT count(*) FROM goose_db_version"} {
+	for _, q := range []string{"SELECT count(*) FROM audit_entries", "SELECT count(*) FROM goose_db_version",
+		"SELECT count(*) FROM contract_due_totals", "SELECT count(*) FROM contract_signed_totals"} {
 		var n int
 		if err := app.QueryRow(q).Scan(&n); err != nil {
 			t.Errorf("%s: %v", q, err)
@@ -445,6 +460,18 @@ func TestAppRoleRunsTheProduct(t *testing.T) {
 	mustDo("create a client", err)
 	contract, err := svc.CreateContract(mgr, crm.NewContract{ClientID: client.ID, TotalAmount: 500000, Signed: true})
 	mustDo("create a contract", err)
+	// The triggers on contracts wrote the report totals, which the
+	// application role may not write itself, and the reports read them.
+	due, err := svc.AmountDueTotal(mgr, false)
+	mustDo("add up the money due", err)
+	if due != (crm.DueTotal{Contracts: 1, AmountDue: 500000}) {
+		t.Errorf("money due as the application role = %+v, want the contract's 500000 on 1", due)
+	}
+	signed, err := svc.SignedByMonth(mgr, 1)
+	mustDo("add up the value signed", err)
+	if len(signed) != 1 || signed[0].Contracts != 1 || signed[0].Total != 500000 {
+		t.Errorf("signed this month as the application role = %+v, want the contract's 500000", signed)
+	}
 	start := now.Add(30 * 24 * time.Hour).Truncate(time.Minute)
 	event, err := svc.CreateEvent(salesCtx, crm.NewEvent{ContractID: contract.ID, Name: "Launch party", Start: start, End: start.Add(4 * time.Hour), Location: "Paris", Attendees: 80})
 	mustDo("create an event", err)
