@@ -46,6 +46,14 @@ FROM contracts WHERE signed_at IS NOT NULL GROUP BY 1;
 CREATE FUNCTION contract_totals_keep() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
 BEGIN
+    -- A reassignment changes two sales contacts' rows: lock them in the
+    -- order of their ids, so that two opposite reassignments at once wait
+    -- for each other instead of deadlocking.
+    IF TG_OP = 'UPDATE' AND OLD.sales_contact_id <> NEW.sales_contact_id THEN
+        PERFORM 1 FROM contract_due_totals
+        WHERE sales_contact_id IN (OLD.sales_contact_id, NEW.sales_contact_id)
+        ORDER BY sales_contact_id FOR UPDATE;
+    END IF;
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
         IF OLD.amount_due > 0 THEN
             UPDATE contract_due_totals
