@@ -190,7 +190,7 @@ func (b *Bulk) finish(ctx context.Context) error {
 	// Fresh statistics, so that the planner knows the tables' new sizes at
 	// once rather than at autovacuum's next pass. (A role that does not own
 	// the tables gets a warning, not an error.)
-	if _, err := b.tx.ExecContext(ctx, "ANALYZE clients, contracts, events"); err != nil {
+	if _, err := b.tx.ExecContext(ctx, "ANALYZE clients, contracts, events, contract_due_totals, contract_signed_totals"); err != nil {
 		return translate(err, "analyze", "database")
 	}
 	for i, maxID := range [3]int64{b.max.Client, b.max.Contract, b.max.Event} {
