@@ -604,3 +604,56 @@ func TestAppRolePurgeUngranted(t *testing.T) {
 		t.Fatalf("DeleteExpired once granted again: %v", err)
 	}
 }
+
+// TestReportTotalsIgnoreTempTables: the trigger function that keeps the
+// report totals runs with its owner's rights, so it must not be steered to
+// tables of the caller's choosing: a temporary table of the same name, which
+// the application role may create and which PostgreSQL looks up first unless
+// told otherwise, receives nothing, and the real totals are kept.
+func TestReportTotalsIgnoreTempTables(t *testing.T) {
+	d := testdb.AppRole(t)
+	ctx := t.Context()
+	owner := openAs(t, d.OwnerURL).SQL()
+	var sales, client int64
+	if err := owner.QueryRowContext(ctx, `INSERT INTO employees (first_name, last_name, email, role, password_hash, active, created_at, updated_at)
+		VALUES ('Bill', 'Boquet', 'bill@epic.example', 'SALES', 'x', true, now(), now()) RETURNING id`).Scan(&sales); err != nil {
+		t.Fatal(err)
+	}
+	if err := owner.QueryRowContext(ctx, `INSERT INTO clients (first_name, last_name, email, sales_contact_id, search_text, created_at, updated_at)
+		VALUES ('Kevin', 'Casey', 'kevin@startup.example', $1, 'kevin casey', now(), now()) RETURNING id`, sales).Scan(&client); err != nil {
+		t.Fatal(err)
+	}
+	app, err := sql.Open("pgx", d.AppURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close()
+	conn, err := app.Conn(ctx) // temporary tables belong to one session
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	for _, stmt := range []string{
+		"CREATE TEMP TABLE contract_due_totals (sales_contact_id BIGINT PRIMARY KEY, contracts BIGINT, amount_due BIGINT)",
+		"CREATE TEMP TABLE contract_signed_totals (hour TIMESTAMPTZ PRIMARY KEY, contracts BIGINT, total BIGINT)",
+	} {
+		if _, err := conn.ExecContext(ctx, stmt); err != nil {
+			t.Skipf("the application role may not create temporary tables (%v): nothing to steer", err)
+		}
+	}
+	if _, err := conn.ExecContext(ctx, `INSERT INTO contracts (client_id, sales_contact_id, total_amount, amount_due, signed, signed_at, created_at, updated_at)
+		VALUES ($1, $2, 1000, 400, true, now(), now(), now())`, client, sales); err != nil {
+		t.Fatal(err)
+	}
+	var temp int
+	if err := conn.QueryRowContext(ctx, "SELECT (SELECT count(*) FROM pg_temp.contract_due_totals) + (SELECT count(*) FROM pg_temp.contract_signed_totals)").Scan(&temp); err != nil {
+		t.Fatal(err)
+	}
+	var due, signed int64
+	if err := owner.QueryRowContext(ctx, "SELECT (SELECT amount_due FROM contract_due_totals WHERE sales_contact_id = $1), (SELECT sum(total) FROM contract_signed_totals)", sales).Scan(&due, &signed); err != nil {
+		t.Fatal(err)
+	}
+	if temp != 0 || due != 400 || signed != 1000 {
+		t.Errorf("after a contract written as the application role: %d rows in its temporary tables, the real totals %d due and %d signed (want 0, 400, 1000)", temp, due, signed)
+	}
+}

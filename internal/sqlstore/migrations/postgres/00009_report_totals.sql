@@ -17,8 +17,8 @@
 -- a reassignment). The trigger function is SECURITY DEFINER: it runs with the
 -- rights of its owner (the role that runs migrations), so that the
 -- application role may read the totals but not write them; its search_path is
--- fixed to the schema of the migration, so that no caller can substitute
--- tables. The bulk loader disables these triggers for a large load and
+-- fixed to the schema of the migration with pg_temp last, so that no caller
+-- can substitute tables. The bulk loader disables these triggers for a large load and
 -- recomputes the totals once at its end, in the same transaction.
 
 -- +goose Up
@@ -48,7 +48,7 @@ FROM contracts WHERE signed_at IS NOT NULL GROUP BY 1;
 
 -- +goose StatementBegin
 CREATE FUNCTION contract_totals_keep() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+LANGUAGE plpgsql SECURITY DEFINER AS $$
 BEGIN
     -- A reassignment changes two sales contacts' rows: lock them in the
     -- order of their ids, so that two opposite reassignments at once wait
@@ -85,6 +85,17 @@ BEGIN
         END IF;
     END IF;
     RETURN NULL;
+END
+$$;
+-- +goose StatementEnd
+
+-- A SECURITY DEFINER function must not find tables where its caller put
+-- them: its search_path is the schema of this migration, then pg_temp last
+-- (PostgreSQL otherwise looks in the caller's temporary schema first).
+-- +goose StatementBegin
+DO $$
+BEGIN
+    EXECUTE format('ALTER FUNCTION contract_totals_keep() SET search_path = %I, pg_temp', current_schema());
 END
 $$;
 -- +goose StatementEnd
