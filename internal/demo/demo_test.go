@@ -3,6 +3,7 @@ package demo_test
 import (
 	"context"
 	"net/mail"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -277,4 +278,63 @@ func TestLoadTiny(t *testing.T) {
 			t.Fatalf("demo of %d, seed %d: %+v, %v", n, seed, res, err)
 		}
 	}
+}
+
+// checkReportTotals compares the totals of my work, which the bulk load
+// recomputes (a large load) or its triggers keep (a small one), with the
+// contracts: the money due per sales contact, the value signed per hour.
+func checkReportTotals(t *testing.T, db *sqlstore.DB) {
+	t.Helper()
+	hour := "substr(signed_at, 1, 13)"
+	if db.Dialect() == "postgres" {
+		hour = "to_char(signed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24')"
+	}
+	totalHour := strings.ReplaceAll(hour, "signed_at", "hour")
+	for _, q := range [][2]string{{
+		"SELECT sales_contact_id, count(*), sum(amount_due) FROM contracts WHERE amount_due > 0 GROUP BY 1 ORDER BY 1",
+		"SELECT sales_contact_id, contracts, amount_due FROM contract_due_totals WHERE contracts <> 0 ORDER BY 1",
+	}, {
+		"SELECT " + hour + ", count(*), sum(total_amount) FROM contracts WHERE signed_at IS NOT NULL GROUP BY 1 ORDER BY 1",
+		"SELECT " + totalHour + ", contracts, total FROM contract_signed_totals WHERE contracts <> 0 ORDER BY 1",
+	}} {
+		var got [2][]string
+		for i, sql := range q {
+			rows, err := db.SQL().QueryContext(t.Context(), sql)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for rows.Next() {
+				var k string
+				var n, sum int64
+				if err := rows.Scan(&k, &n, &sum); err != nil {
+					t.Fatal(err)
+				}
+				got[i] = append(got[i], k+" "+strconv.FormatInt(n, 10)+" "+strconv.FormatInt(sum, 10))
+			}
+			if err := rows.Close(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if len(got[0]) == 0 || strings.Join(got[0], "\n") != strings.Join(got[1], "\n") {
+			t.Errorf("%s:\n%d rows from the contracts, %d from the totals; they differ or are empty", q[1], len(got[0]), len(got[1]))
+		}
+	}
+}
+
+// TestLoadReportTotals: after a demo load large enough that the loader
+// switches the totals' triggers off and recomputes the totals at its end,
+// and after a small one that keeps them, the totals equal the contracts.
+func TestLoadReportTotals(t *testing.T) {
+	if testing.Short() {
+		t.Skip("loads 50,000 clients")
+	}
+	testdb.ForEach(t, func(t *testing.T, engine string) {
+		for _, n := range []int{50_000, 200} { // each into a fresh database
+			db := initDB(t, engine)
+			if _, err := demo.Load(t.Context(), db, fakeHasher{}, demo.Options{Clients: n, Seed: 7, Now: now}); err != nil {
+				t.Fatal(err)
+			}
+			checkReportTotals(t, db)
+		}
+	})
 }

@@ -381,3 +381,54 @@ func TestConcurrentMixedWrites(t *testing.T) {
 		}
 	})
 }
+
+// TestConcurrentContractWritesOneSalesRep: payments, signatures and new
+// contracts of one sales rep at once, over two servers. Each write updates
+// the rep's row of the report totals (and the row of its hour of signing) in
+// its transaction, so they queue on it: every request still succeeds, and
+// the totals equal a recomputation from the contracts.
+func TestConcurrentContractWritesOneSalesRep(t *testing.T) {
+	testdb.ForEach(t, func(t *testing.T, engine string) {
+		servers := newRig(t, engine, rigOptions{servers: 2})
+		a := servers[0]
+		var cl crm.Client
+		a.do("POST", "/api/v1/clients", "sales", crm.NewClient{FirstName: "Hot", LastName: "Row", Email: "hot@row.example"}).
+			decode(t, http.StatusCreated, &cl)
+		const n = 30
+		ids := make([]int64, n)
+		for i := range ids {
+			var k crm.Contract
+			a.do("POST", "/api/v1/contracts", "mgr", crm.NewContract{ClientID: cl.ID, TotalAmount: crm.Cents(1000 + i)}).
+				decode(t, http.StatusCreated, &k)
+			ids[i] = k.ID
+		}
+		statuses, bodies := race(t, servers, n, func(i int) (string, string, string, any, []string) {
+			path := "/api/v1/contracts/" + strconv.FormatInt(ids[i], 10)
+			switch i % 3 {
+			case 0:
+				return "PATCH", path, a.token["mgr"], crm.ContractPatch{AmountDue: ptr(crm.Cents(i))}, nil
+			case 1:
+				return "POST", path + "/sign", a.token["mgr"], nil, nil
+			}
+			return "POST", "/api/v1/contracts", a.token["mgr"], crm.NewContract{ClientID: cl.ID, TotalAmount: 500, Signed: true}, nil
+		})
+		tally(t, statuses, bodies, http.StatusOK, http.StatusCreated)
+		for _, q := range [][2]string{
+			{"SELECT count(*), sum(amount_due) FROM contracts WHERE amount_due > 0",
+				"SELECT sum(contracts), sum(amount_due) FROM contract_due_totals"},
+			{"SELECT count(*), sum(total_amount) FROM contracts WHERE signed_at IS NOT NULL",
+				"SELECT sum(contracts), sum(total) FROM contract_signed_totals"},
+		} {
+			var want, got [2]int64
+			if err := a.db.SQL().QueryRow(q[0]).Scan(&want[0], &want[1]); err != nil {
+				t.Fatal(err)
+			}
+			if err := a.db.SQL().QueryRow(q[1]).Scan(&got[0], &got[1]); err != nil {
+				t.Fatal(err)
+			}
+			if got != want {
+				t.Errorf("%s = %v; from the contracts %v", q[1], got, want)
+			}
+		}
+	})
+}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"iter"
+	"slices"
 	"strings"
 	"time"
 
@@ -55,6 +56,11 @@ type Bulk struct {
 	triggerSQL string
 	// rebuild is the DDL that puts back what the load set aside.
 	rebuild []string
+	// totalsPaused says that the triggers of the report totals are off for
+	// the load: finish recomputes the totals and turns them back on with
+	// totalsOn.
+	totalsPaused bool
+	totalsOn     []string
 }
 
 // BulkLoad runs fn in one transaction that owns the clients, contracts,
@@ -174,6 +180,9 @@ func (b *Bulk) finish(ctx context.Context) error {
 			return translate(err, "rebuild the indexes of", "database")
 		}
 	}
+	if err := b.recomputeTotals(ctx); err != nil {
+		return err
+	}
 	if b.db.dialect == sqliteDialect {
 		// SQLite's AUTOINCREMENT counter follows explicit ids by itself. No
 		// ANALYZE: with statistics SQLite prefers plans that sort (it starts
@@ -183,7 +192,7 @@ func (b *Bulk) finish(ctx context.Context) error {
 	// Fresh statistics, so that the planner knows the tables' new sizes at
 	// once rather than at autovacuum's next pass. (A role that does not own
 	// the tables gets a warning, not an error.)
-	if _, err := b.tx.ExecContext(ctx, "ANALYZE clients, contracts, events, payments"); err != nil {
+	if _, err := b.tx.ExecContext(ctx, "ANALYZE clients, contracts, events, payments, contract_due_totals, contract_signed_totals"); err != nil {
 		return translate(err, "analyze", "database")
 	}
 	for i, maxID := range [4]int64{b.max.Client, b.max.Contract, b.max.Event, b.max.Payment} {
@@ -541,6 +550,19 @@ func (b *Bulk) setAside(ctx context.Context, size BulkSize) error {
 }
 
 func (b *Bulk) setAsideSQLite(ctx context.Context, tables []string) error {
+	if slices.Contains(tables, "contracts") {
+		defs, err := b.pairs(ctx, "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'contracts' AND name LIKE 'contract\\_totals\\_%' ESCAPE '\\' ORDER BY name")
+		if err != nil {
+			return err
+		}
+		for _, d := range defs {
+			if _, err := b.tx.ExecContext(ctx, `DROP TRIGGER "`+strings.ReplaceAll(d[0], `"`, `""`)+`"`); err != nil {
+				return translate(err, "prepare", "bulk load")
+			}
+			b.totalsOn = append(b.totalsOn, d[1])
+		}
+		b.totalsPaused = len(defs) > 0
+	}
 	for _, t := range tables {
 		// sql is NULL for the indexes of PRIMARY KEY and UNIQUE constraints.
 		defs, err := b.pairs(ctx, "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL", t)
@@ -567,7 +589,7 @@ func (b *Bulk) setAsidePostgres(ctx context.Context, tables []string) error {
 	if _, err := b.tx.ExecContext(ctx, "SAVEPOINT bulk_set_aside"); err != nil {
 		return translate(err, "prepare", "bulk load")
 	}
-	var rebuild []string
+	var rebuild, totalsOn []string
 	err := func() error {
 		for _, t := range tables {
 			// Indexes that back no constraint (the primary key stays).
@@ -584,6 +606,16 @@ func (b *Bulk) setAsidePostgres(ctx context.Context, tables []string) error {
 				return err
 			}
 			table := pgx.Identifier{t}.Sanitize()
+			if t == "contracts" {
+				// Only the owner may switch triggers off.
+				for _, trg := range totalsTriggers {
+					name := pgx.Identifier{trg}.Sanitize()
+					if _, err := b.tx.ExecContext(ctx, "ALTER TABLE contracts DISABLE TRIGGER "+name); err != nil {
+						return err
+					}
+					totalsOn = append(totalsOn, "ALTER TABLE contracts ENABLE TRIGGER "+name)
+				}
+			}
 			for _, d := range idx {
 				if _, err := b.tx.ExecContext(ctx, "DROP INDEX "+pgx.Identifier{d[0]}.Sanitize()); err != nil {
 					return err
@@ -608,6 +640,7 @@ func (b *Bulk) setAsidePostgres(ctx context.Context, tables []string) error {
 		return translate(rerr, "prepare", "bulk load")
 	}
 	b.rebuild = rebuild
+	b.totalsOn, b.totalsPaused = totalsOn, len(totalsOn) > 0
 	_, err = b.tx.ExecContext(ctx, "RELEASE SAVEPOINT bulk_set_aside")
 	return translate(err, "prepare", "bulk load")
 }
@@ -628,4 +661,51 @@ func (b *Bulk) pairs(ctx context.Context, query string, args ...any) ([][2]strin
 		out = append(out, p)
 	}
 	return out, translate(rows.Err(), "prepare", "bulk load")
+}
+
+// The report totals (migrations/*/00009_report_totals.sql) are kept by
+// triggers on contracts, row by row. A load large enough to set the indexes
+// of contracts aside switches them off too (PostgreSQL: disabled, which needs
+// the owner; SQLite: dropped and recreated from the SQL that SQLite kept), and
+// recomputes the totals from every contract once at its end, in the same
+// transaction, as the migration first filled them. A smaller load, or a role
+// that does not own the tables, keeps the triggers: its rows are counted as
+// they are written.
+var totalsTriggers = []string{"contract_totals_ad", "contract_totals_ai", "contract_totals_au"}
+
+// recomputeTotalsSQL fills the totals from the contracts, by dialect: the
+// money due per sales contact, the value signed per hour of UTC.
+var recomputeTotalsSQL = map[dialect][]string{
+	sqliteDialect: {
+		"DELETE FROM contract_due_totals",
+		"DELETE FROM contract_signed_totals",
+		`INSERT INTO contract_due_totals (sales_contact_id, contracts, amount_due)
+		SELECT sales_contact_id, count(*), sum(amount_due) FROM contracts WHERE amount_due > 0 GROUP BY sales_contact_id`,
+		`INSERT INTO contract_signed_totals (hour, contracts, total)
+		SELECT substr(signed_at, 1, 13) || ':00:00Z', count(*), sum(total_amount) FROM contracts WHERE signed_at IS NOT NULL GROUP BY 1`,
+	},
+	postgresDialect: {
+		"DELETE FROM contract_due_totals",
+		"DELETE FROM contract_signed_totals",
+		`INSERT INTO contract_due_totals (sales_contact_id, contracts, amount_due)
+		SELECT sales_contact_id, count(*), sum(amount_due) FROM contracts WHERE amount_due > 0 GROUP BY sales_contact_id`,
+		`INSERT INTO contract_signed_totals (hour, contracts, total)
+		SELECT date_trunc('hour', signed_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', count(*), sum(total_amount)
+		FROM contracts WHERE signed_at IS NOT NULL GROUP BY 1`,
+	},
+}
+
+// recomputeTotals recomputes the report totals and turns their triggers back
+// on, when the load turned them off.
+func (b *Bulk) recomputeTotals(ctx context.Context) error {
+	if !b.totalsPaused {
+		return nil
+	}
+	for _, stmt := range append(slices.Clone(recomputeTotalsSQL[b.db.dialect]), b.totalsOn...) {
+		if _, err := b.tx.ExecContext(ctx, stmt); err != nil {
+			return translate(err, "recompute the report totals of", "database")
+		}
+	}
+	b.totalsPaused, b.totalsOn = false, nil
+	return nil
 }

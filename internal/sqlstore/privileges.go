@@ -55,7 +55,11 @@ var appRoleGrants = map[string]AppRoleGrant{
 	"settings":         {Privileges: []string{"SELECT", "INSERT"}},
 	"payments":         {Privileges: []string{"SELECT", "INSERT"}},
 	"idempotency_keys": {Privileges: []string{"SELECT", "INSERT", "DELETE"}},
-	versionTable:       {Privileges: []string{"SELECT"}},
+	// Kept by the triggers on contracts, whose function runs with its
+	// owner's rights (SECURITY DEFINER): the application role only reads them.
+	"contract_due_totals":    {Privileges: []string{"SELECT"}},
+	"contract_signed_totals": {Privileges: []string{"SELECT"}},
+	versionTable:             {Privileges: []string{"SELECT"}},
 }
 
 // auditInsertColumns are the columns of audit_entries that the application

@@ -334,6 +334,20 @@ func TestAppRoleRefused(t *testing.T) {
 		"SELECT setval(pg_get_serial_sequence('employees', 'id'), 1)",
 		"SELECT nextval(pg_get_serial_sequence('employees', 'id'))",
 		"CREATE FUNCTION intruder() RETURNS INT LANGUAGE sql AS 'SELECT 1'",
+		// The report totals are the triggers' to write (their function runs
+		// as its owner): the application role only reads them, and cannot
+		// switch the triggers off or call their function.
+		"INSERT INTO contract_due_totals (sales_contact_id, contracts, amount_due) VALUES (1, 1, 1)",
+		"UPDATE contract_due_totals SET amount_due = 0",
+		"DELETE FROM contract_due_totals",
+		"INSERT INTO contract_signed_totals (hour, contracts, total) VALUES (now(), 1, 1)",
+		"UPDATE contract_signed_totals SET total = 0",
+		"DELETE FROM contract_signed_totals",
+		"TRUNCATE contract_due_totals",
+		"ALTER TABLE contracts DISABLE TRIGGER contract_totals_au",
+		"DROP TRIGGER contract_totals_ai ON contracts",
+		"SELECT contract_totals_keep()",
+		"CREATE OR REPLACE FUNCTION contract_totals_keep() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NULL; END'",
 	} {
 		_, err := app.Exec(stmt)
 		var pgErr *pgconn.PgError
@@ -350,7 +364,8 @@ func TestAppRoleRefused(t *testing.T) {
 		t.Errorf("the application role gave PUBLIC access to clients (%v)", err)
 	}
 	// What the application role may read.
-	for _, q := range []string{"SELECT count(*) FROM audit_entries", "SELECT count(*) FROM goose_db_version"} {
+	for _, q := range []string{"SELECT count(*) FROM audit_entries", "SELECT count(*) FROM goose_db_version",
+		"SELECT count(*) FROM contract_due_totals", "SELECT count(*) FROM contract_signed_totals"} {
 		var n int
 		if err := app.QueryRow(q).Scan(&n); err != nil {
 			t.Errorf("%s: %v", q, err)
@@ -452,6 +467,18 @@ func TestAppRoleRunsTheProduct(t *testing.T) {
 	mustDo("create a client", err)
 	contract, err := svc.CreateContract(mgr, crm.NewContract{ClientID: client.ID, TotalAmount: 500000, Signed: true})
 	mustDo("create a contract", err)
+	// The triggers on contracts wrote the report totals, which the
+	// application role may not write itself, and the reports read them.
+	dueTotal, err := svc.AmountDueTotal(mgr, false)
+	mustDo("add up the money due", err)
+	if dueTotal != (crm.DueTotal{Contracts: 1, AmountDue: 500000}) {
+		t.Errorf("money due as the application role = %+v, want the contract's 500000 on 1", dueTotal)
+	}
+	signed, err := svc.SignedByMonth(mgr, 1)
+	mustDo("add up the value signed", err)
+	if len(signed) != 1 || signed[0].Contracts != 1 || signed[0].Total != 500000 {
+		t.Errorf("signed this month as the application role = %+v, want the contract's 500000", signed)
+	}
 	start := now.Add(30 * 24 * time.Hour).Truncate(time.Minute)
 	event, err := svc.CreateEvent(salesCtx, crm.NewEvent{ContractID: contract.ID, Name: "Launch party", Start: start, End: start.Add(4 * time.Hour), Location: "Paris", Attendees: 80})
 	mustDo("create an event", err)
@@ -607,5 +634,58 @@ func TestAppRolePurgeUngranted(t *testing.T) {
 	}
 	if _, err := app.DeleteExpired(ctx, crm.Expiry{FailuresBefore: now, Now: now, IdleBefore: now}); err != nil {
 		t.Fatalf("DeleteExpired once granted again: %v", err)
+	}
+}
+
+// TestReportTotalsIgnoreTempTables: the trigger function that keeps the
+// report totals runs with its owner's rights, so it must not be steered to
+// tables of the caller's choosing: a temporary table of the same name, which
+// the application role may create and which PostgreSQL looks up first unless
+// told otherwise, receives nothing, and the real totals are kept.
+func TestReportTotalsIgnoreTempTables(t *testing.T) {
+	d := testdb.AppRole(t)
+	ctx := t.Context()
+	owner := openAs(t, d.OwnerURL).SQL()
+	var sales, client int64
+	if err := owner.QueryRowContext(ctx, `INSERT INTO employees (first_name, last_name, email, role, password_hash, active, created_at, updated_at)
+		VALUES ('Bill', 'Boquet', 'bill@epic.example', 'SALES', 'x', true, now(), now()) RETURNING id`).Scan(&sales); err != nil {
+		t.Fatal(err)
+	}
+	if err := owner.QueryRowContext(ctx, `INSERT INTO clients (first_name, last_name, email, sales_contact_id, search_text, created_at, updated_at)
+		VALUES ('Kevin', 'Casey', 'kevin@startup.example', $1, 'kevin casey', now(), now()) RETURNING id`, sales).Scan(&client); err != nil {
+		t.Fatal(err)
+	}
+	app, err := sql.Open("pgx", d.AppURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close()
+	conn, err := app.Conn(ctx) // temporary tables belong to one session
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	for _, stmt := range []string{
+		"CREATE TEMP TABLE contract_due_totals (sales_contact_id BIGINT PRIMARY KEY, contracts BIGINT, amount_due BIGINT)",
+		"CREATE TEMP TABLE contract_signed_totals (hour TIMESTAMPTZ PRIMARY KEY, contracts BIGINT, total BIGINT)",
+	} {
+		if _, err := conn.ExecContext(ctx, stmt); err != nil {
+			t.Skipf("the application role may not create temporary tables (%v): nothing to steer", err)
+		}
+	}
+	if _, err := conn.ExecContext(ctx, `INSERT INTO contracts (client_id, sales_contact_id, total_amount, amount_due, signed, signed_at, created_at, updated_at)
+		VALUES ($1, $2, 1000, 400, true, now(), now(), now())`, client, sales); err != nil {
+		t.Fatal(err)
+	}
+	var temp int
+	if err := conn.QueryRowContext(ctx, "SELECT (SELECT count(*) FROM pg_temp.contract_due_totals) + (SELECT count(*) FROM pg_temp.contract_signed_totals)").Scan(&temp); err != nil {
+		t.Fatal(err)
+	}
+	var due, signed int64
+	if err := owner.QueryRowContext(ctx, "SELECT (SELECT amount_due FROM contract_due_totals WHERE sales_contact_id = $1), (SELECT sum(total) FROM contract_signed_totals)", sales).Scan(&due, &signed); err != nil {
+		t.Fatal(err)
+	}
+	if temp != 0 || due != 400 || signed != 1000 {
+		t.Errorf("after a contract written as the application role: %d rows in its temporary tables, the real totals %d due and %d signed (want 0, 400, 1000)", temp, due, signed)
 	}
 }
