@@ -79,8 +79,8 @@ func (a *App) runDemo(ctx context.Context, o *demoOptions) error {
 	if err := l.Close(); err != nil {
 		return err
 	}
-	a.done("Added %d employees, %d clients, %d contracts and %d events in %s.",
-		len(res.Employees), res.Clients, res.Contracts, res.Events, time.Since(start).Round(time.Millisecond))
+	a.done("Added %d employees, %d clients, %d contracts (with %d payments and refunds) and %d events in %s.",
+		len(res.Employees), res.Clients, res.Contracts, res.Payments, res.Events, time.Since(start).Round(time.Millisecond))
 	a.done("The passwords above are shown only now. Log in with, for example:\n  epicevents login --email %s", res.Employees[0].Email)
 	return nil
 }

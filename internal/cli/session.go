@@ -104,7 +104,7 @@ func (a *App) runInit(ctx context.Context, o *initOptions) error {
 	if err := renderObject(a, a.views().employee(), emp); err != nil {
 		return err
 	}
-	a.done("The CRM is ready. Log in with: epicevents login --email %s", emp.Email)
+	a.done("The CRM is ready. Log in with: epicevents login --email %s\nor run `epicevents serve` and log in from a browser at the address it prints.", emp.Email)
 	if a.env("EPICEVENTS_DATABASE_URL") == "" && a.cfg.DatabaseURL != config.DefaultDatabase(a.cfg.Home) {
 		a.done("The database URL came from .env, which employee commands never read: set EPICEVENTS_DATABASE_URL in their environment, or run `epicevents serve` for them.")
 	}
