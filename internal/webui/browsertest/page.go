@@ -343,10 +343,14 @@ func (p *Page) Count(selector string) int {
 }
 
 // Fill types value into the field matching the CSS selector, after
-// clearing it, as a person would (key events).
+// clearing it, as a person would (key events). It focuses the field and
+// types rather than calling chromedp.SendKeys, which reads the node's
+// attributes while chromedp's event loop may be changing them (a data race
+// in chromedp v0.23.1 that the race detector reports).
 func (p *Page) Fill(selector, value string) {
 	p.t.Helper()
-	p.do("filling "+selector, chromedp.Clear(chromedp.CSS(selector)), chromedp.SendKeys(chromedp.CSS(selector), value))
+	p.do("filling "+selector, chromedp.Clear(chromedp.CSS(selector)),
+		chromedp.Focus(chromedp.CSS(selector), chromedp.NodeVisible), chromedp.KeyEvent(value))
 }
 
 // Select chooses the option whose value is value in the select matching the
