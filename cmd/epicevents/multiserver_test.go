@@ -117,6 +117,9 @@ func TestMultiServerPostgres(t *testing.T) {
 		"last_name": "Porter", "email": "sue@epicevents.example", "role": "SUPPORT", "password": supPass}).
 		want(t, http.StatusCreated)
 
+	// Payments racing over both servers keep the ledger exact.
+	checkParallelPayments(t, a, b, mgr.AccessToken, samPass)
+
 	// Logout through A: B refuses the access token on the very next
 	// request, and its refresh token too.
 	sam := a.login(t, "sam@epicevents.example", samPass)
@@ -175,6 +178,86 @@ func TestMultiServerPostgres(t *testing.T) {
 		if code := s.stop(); code != 0 {
 			t.Errorf("server %s exited with code %d after SIGTERM, want 0\n%s", s.name, code, s.logs.String())
 		}
+	}
+}
+
+// checkParallelPayments sends 30 payments of 45.00 at once, alternately to A
+// and B, on a contract of 1000.00 that its sales contact (Sam) has: 22 fit
+// and are recorded (201), the other 8 are refused as overpayments (409), and
+// the amount due is exactly 10.00, with 22 entries in the ledger.
+func checkParallelPayments(t *testing.T, a, b *multiServer, mgrToken, samPass string) {
+	t.Helper()
+	sam := a.login(t, "sam@epicevents.example", samPass)
+	cl := a.do(t, "POST", "/api/v1/clients", sam.AccessToken, map[string]any{"first_name": "Paula",
+		"last_name": "Parallel", "email": "paula@parallel.example"})
+	cl.want(t, http.StatusCreated)
+	ct := b.do(t, "POST", "/api/v1/contracts", mgrToken, map[string]any{"client_id": cl.json(t)["id"],
+		"total_amount": "1000.00"})
+	ct.want(t, http.StatusCreated)
+	path := fmt.Sprintf("/api/v1/contracts/%v/payments", ct.json(t)["id"])
+
+	const n = 30 // 30 × 45.00 = 1350.00 > 1000.00: 22 fit
+	statuses := make([]int, n)
+	errs := make([]error, n)
+	start := make(chan struct{})
+	done := make(chan struct{})
+	for i := range n {
+		s := []*multiServer{a, b}[i%2]
+		go func() {
+			defer func() { done <- struct{}{} }()
+			<-start
+			req, err := http.NewRequest("POST", s.url+path, strings.NewReader(`{"amount": "45.00"}`))
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "Bearer "+sam.AccessToken)
+			resp, err := s.client.Do(req)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			statuses[i] = resp.StatusCode
+		}()
+	}
+	close(start)
+	for range n {
+		<-done
+	}
+	got := map[int]int{}
+	for i, st := range statuses {
+		if errs[i] != nil {
+			t.Fatalf("payment %d: %v", i, errs[i])
+		}
+		got[st]++
+	}
+	if got[http.StatusCreated] != 22 || got[http.StatusConflict] != 8 || len(got) != 2 {
+		t.Fatalf("30 parallel payments over two servers: statuses %v, want 22 × 201 and 8 × 409", got)
+	}
+	contract := strings.TrimSuffix(path, "/payments")
+	for _, s := range []*multiServer{a, b} {
+		k := s.do(t, "GET", contract, sam.AccessToken, nil)
+		k.want(t, http.StatusOK)
+		if due := k.json(t)["amount_due"]; due != "10.00" {
+			t.Errorf("amount due read through %s = %v, want 10.00", s.name, due)
+		}
+	}
+	l := a.do(t, "GET", path+"?limit=100", sam.AccessToken, nil)
+	l.want(t, http.StatusOK)
+	var ledger struct {
+		Items []struct {
+			AmountDueAfter string `json:"amount_due_after"`
+		} `json:"items"`
+	}
+	if err := json.Unmarshal(l.body, &ledger); err != nil {
+		t.Fatal(err)
+	}
+	if len(ledger.Items) != 22 || ledger.Items[21].AmountDueAfter != "10.00" {
+		t.Fatalf("the ledger has %d entries (want 22), the last leaving %v due (want 10.00)",
+			len(ledger.Items), ledger.Items)
 	}
 }
 

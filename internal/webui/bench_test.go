@@ -72,6 +72,15 @@ var benchPages = []struct {
 	{"event/management", crm.RoleManagement, "/events/{event}"},
 	{"event/edit", crm.RoleManagement, "/events/{event}/edit"},
 	{"event/new", crm.RoleSales, "/events/new?contract_id={contract}"},
+
+	{"employees", crm.RoleManagement, "/employees"},
+	{"employees/all", crm.RoleManagement, "/employees?all=1"},
+	{"employee", crm.RoleManagement, "/employees/{sales}"},
+	{"employee/edit", crm.RoleManagement, "/employees/{sales}/edit"},
+	{"employee/new", crm.RoleManagement, "/employees/new"},
+	{"audit", crm.RoleManagement, "/audit"},
+	{"audit/contract", crm.RoleManagement, "/audit?entity=contract&entity_id={contract}"},
+	{"audit/actor", crm.RoleManagement, "/audit?actor_id={sales}"},
 }
 
 // benchClients is the number of demo clients of the benchmark's database
