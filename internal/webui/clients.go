@@ -377,6 +377,16 @@ func (s *Server) showClient(w http.ResponseWriter, r *http.Request, id int64, st
 	return s.render(w, r, status, "clients_show", p)
 }
 
+// postedID is the id in the posted field name, or 0 when it holds none: the
+// service then refuses it with the field's own message.
+func postedID(r *http.Request, name string) int64 {
+	id, err := strconv.ParseInt(r.PostForm.Get(name), 10, 64)
+	if err != nil {
+		return 0
+	}
+	return id
+}
+
 // reassignClient is POST /clients/{id}/reassign (sales_contact_id): the
 // client, with their contracts, goes to another sales contact.
 func (s *Server) reassignClient(w http.ResponseWriter, r *http.Request) error {
@@ -387,11 +397,7 @@ func (s *Server) reassignClient(w http.ResponseWriter, r *http.Request) error {
 	if err := parseForm(w, r); err != nil {
 		return err
 	}
-	to, perr := strconv.ParseInt(r.PostForm.Get("sales_contact_id"), 10, 64)
-	if perr != nil {
-		to = 0 // the service says what it needs
-	}
-	c, err := s.svc.ReassignClient(r.Context(), id, to)
+	c, err := s.svc.ReassignClient(r.Context(), id, postedID(r, "sales_contact_id"))
 	if err != nil {
 		if !isCode(err, crm.CodeInvalid) {
 			return err

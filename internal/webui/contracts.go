@@ -415,11 +415,7 @@ func (s *Server) reassignContract(w http.ResponseWriter, r *http.Request) error 
 	if err := parseForm(w, r); err != nil {
 		return err
 	}
-	to, perr := strconv.ParseInt(r.PostForm.Get("sales_contact_id"), 10, 64)
-	if perr != nil {
-		to = 0 // the service says what it needs
-	}
-	k, err := s.svc.ReassignContract(r.Context(), id, to)
+	k, err := s.svc.ReassignContract(r.Context(), id, postedID(r, "sales_contact_id"))
 	if err != nil {
 		if !isCode(err, crm.CodeInvalid) {
 			return err
