@@ -1,7 +1,6 @@
 package sqlstore
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -13,14 +12,7 @@ import (
 // the unique email index, not a walk of the list.
 func TestEmailFilterPlans(t *testing.T) {
 	ctx := t.Context()
-	db, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "plans.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.MigrateUp(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db := planSQLite(t)
 	ec := &explainConn{conn: db.pool, t: t}
 	q := &queries{db: db, conn: ec}
 	page := crm.Page{Limit: 1}

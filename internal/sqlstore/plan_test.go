@@ -53,14 +53,7 @@ func (c *explainConn) QueryContext(ctx context.Context, query string, args ...an
 // shows its plans on a database that `epicevents demo` filled.
 func TestListPlansDoNotSort(t *testing.T) {
 	ctx := t.Context()
-	db, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "plans.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.MigrateUp(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db := planSQLite(t)
 	ec := &explainConn{conn: db.pool, t: t}
 	q := &queries{db: db, conn: ec}
 
@@ -170,14 +163,7 @@ var searchPlanCases = []struct {
 // shows the plans of any size.
 func TestSearchPlansSQLite(t *testing.T) {
 	ctx := t.Context()
-	db, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "plans.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.MigrateUp(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db := planSQLite(t)
 	ec := &explainConn{conn: db.pool, t: t}
 	q := &queries{db: db, conn: ec}
 	plan := func(f crm.ClientFilter) string {
@@ -254,34 +240,8 @@ func planNodes(node any) []string {
 // choice follows the statistics of the data, so the database holds 20,000
 // clients of common names (as `demo` makes them), vacuumed and analyzed.
 func TestSearchPlansPostgres(t *testing.T) {
-	base := os.Getenv("EPICEVENTS_TEST_POSTGRES_URL")
-	if base == "" {
-		t.Skip("EPICEVENTS_TEST_POSTGRES_URL is not set: skipping the PostgreSQL run")
-	}
 	ctx := t.Context()
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Close() })
-	name := fmt.Sprintf("epicevents_test_plans_%d", time.Now().UnixNano())
-	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _, _ = admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)") })
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + name
-	db, err := Open(ctx, u.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.MigrateUp(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db := planPostgres(t)
 	sales := loadPlanClients(t, db, 20_000)
 	// What autovacuum does soon after a load: fresh statistics, and the
 	// rows that the trigram index holds in its pending list merged into it
@@ -383,14 +343,7 @@ func ptr[T any](v T) *T { return &v }
 // index): no scan of the contracts, no sort.
 func TestReportPlans(t *testing.T) {
 	ctx := t.Context()
-	db, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "plans.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.MigrateUp(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db := planSQLite(t)
 	ec := &explainConn{conn: db.pool, t: t}
 	q := &queries{db: db, conn: explainRowConn{ec}}
 	id := int64(2)
@@ -449,14 +402,7 @@ func (c explainRowConn) QueryRowContext(ctx context.Context, query string, args 
 // client has few of them.
 func TestEventsOfClientPlan(t *testing.T) {
 	ctx := t.Context()
-	db, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "plans.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.MigrateUp(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db := planSQLite(t)
 	ec := &explainConn{conn: db.pool, t: t}
 	q := &queries{db: db, conn: ec}
 	id := int64(2)
@@ -494,34 +440,8 @@ func TestEventsOfClientPlan(t *testing.T) {
 // the statistics, so the database holds 20,000 clients with two contracts
 // each and 100,000 events, analyzed.
 func TestEventsOfClientPlanPostgres(t *testing.T) {
-	base := os.Getenv("EPICEVENTS_TEST_POSTGRES_URL")
-	if base == "" {
-		t.Skip("EPICEVENTS_TEST_POSTGRES_URL is not set: skipping the PostgreSQL run")
-	}
 	ctx := t.Context()
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Close() })
-	name := fmt.Sprintf("epicevents_test_plans_%d", time.Now().UnixNano())
-	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _, _ = admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)") })
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + name
-	db, err := Open(ctx, u.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.MigrateUp(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db := planPostgres(t)
 	const clients, contracts, events = 20_000, 40_000, 100_000
 	sales := loadPlanClients(t, db, clients)
 	var first int64
@@ -529,7 +449,7 @@ func TestEventsOfClientPlanPostgres(t *testing.T) {
 		t.Fatal(err)
 	}
 	at := time.Date(2025, 3, 10, 9, 0, 0, 0, time.UTC)
-	err = db.BulkLoad(ctx, BulkSize{Contracts: contracts, Events: events}, func(ctx context.Context, b *Bulk) error {
+	err := db.BulkLoad(ctx, BulkSize{Contracts: contracts, Events: events}, func(ctx context.Context, b *Bulk) error {
 		next := b.Next()
 		if _, err := b.Contracts(ctx, func(yield func(crm.Contract) bool) {
 			for i := range int64(contracts) {
@@ -590,4 +510,55 @@ func TestEventsOfClientPlanPostgres(t *testing.T) {
 			t.Errorf("%s does not find the events through the client's contracts:\n%s", tc.name, text)
 		}
 	}
+}
+
+// planSQLite is a fresh, migrated SQLite database for a plan test.
+func planSQLite(t *testing.T) *DB {
+	t.Helper()
+	ctx := t.Context()
+	db, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "plans.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.MigrateUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+// planPostgres is a fresh, migrated PostgreSQL database of its own for a
+// plan test, dropped at its end; the test is skipped without
+// EPICEVENTS_TEST_POSTGRES_URL.
+func planPostgres(t *testing.T) *DB {
+	t.Helper()
+	base := os.Getenv("EPICEVENTS_TEST_POSTGRES_URL")
+	if base == "" {
+		t.Skip("EPICEVENTS_TEST_POSTGRES_URL is not set: skipping the PostgreSQL run")
+	}
+	ctx := t.Context()
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.Close() })
+	name := fmt.Sprintf("epicevents_test_plans_%d", time.Now().UnixNano())
+	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _, _ = admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)") })
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = "/" + name
+	db, err := Open(ctx, u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.MigrateUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return db
 }
