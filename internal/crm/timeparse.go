@@ -31,7 +31,7 @@ var localLayouts = []string{
 func ParseDateTime(s string, loc *time.Location) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
-		return t.UTC().Truncate(time.Second), nil
+		return inRange(s, t.UTC().Truncate(time.Second))
 	}
 	for _, layout := range localLayouts {
 		if len(s) != len(layout) {
@@ -46,9 +46,20 @@ func ParseDateTime(s string, loc *time.Location) (time.Time, error) {
 		if t.Format(layout) != s {
 			return time.Time{}, fmt.Errorf("%s does not exist in %s (clocks change then)", s, loc)
 		}
-		return t.UTC(), nil
+		return inRange(s, t.UTC())
 	}
 	return time.Time{}, fmt.Errorf("%q is not a date and time: use YYYY-MM-DD HH:MM (seconds optional) or RFC 3339", s)
+}
+
+// inRange refuses an instant whose UTC year is outside 0001–9999: RFC 3339,
+// how the API and the databases write times back, has four-digit years only,
+// so "0000-01-01 00:00" in Paris (23:50:39 on 31 December of year −1 in UTC)
+// could be stored but never read again.
+func inRange(s string, t time.Time) (time.Time, error) {
+	if y := t.Year(); y < 1 || y > 9999 {
+		return time.Time{}, fmt.Errorf("%q is out of range: use a year between 0001 and 9999", s)
+	}
+	return t, nil
 }
 
 // relativeDays are the words a bound may use for a day near now.

@@ -223,6 +223,10 @@ func TestParseDateTime(t *testing.T) {
 		{"2023-6-4 13:00", "", false},
 		{"2023-06-04T13:00Z", "", false}, // an offset needs the seconds (RFC 3339)
 		{"", "", false},
+		{"0001-01-01T00:00:00Z", "0001-01-01T00:00:00Z", true},
+		{"0000-01-01 00:00", "", false},          // year −1 in UTC: RFC 3339 cannot write it back
+		{"0001-01-01 00:00", "", false},          // Paris was ahead of UTC then
+		{"9999-12-31T23:30:00-01:00", "", false}, // year 10000 in UTC
 	} {
 		got, err := ParseDateTime(tc.in, paris)
 		if (err == nil) != tc.ok || (tc.ok && got.Format(time.RFC3339) != tc.want) {
