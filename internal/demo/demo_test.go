@@ -281,8 +281,7 @@ func TestLoadTiny(t *testing.T) {
 }
 
 // checkReportTotals compares the totals of my work, which the bulk load
-// recomputes (a large load) or its triggers keep (a small one), with the
-// contracts: the money due per sales contact, the value signed per hour.
+// adds up at its end, with the contracts: the money due per sales contact, the value signed per hour.
 func checkReportTotals(t *testing.T, db *sqlstore.DB) {
 	t.Helper()
 	hour := "substr(signed_at, 1, 13)"
@@ -321,9 +320,8 @@ func checkReportTotals(t *testing.T, db *sqlstore.DB) {
 	}
 }
 
-// TestLoadReportTotals: after a demo load large enough that the loader
-// switches the totals' triggers off and recomputes the totals at its end,
-// and after a small one that keeps them, the totals equal the contracts.
+// TestLoadReportTotals: after a demo load large enough that the loader sets
+// the indexes aside, and after a small one, the totals equal the contracts.
 func TestLoadReportTotals(t *testing.T) {
 	if testing.Short() {
 		t.Skip("loads 50,000 clients")

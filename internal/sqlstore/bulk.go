@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"iter"
-	"slices"
 	"strings"
 	"time"
 
@@ -57,8 +56,8 @@ type Bulk struct {
 	// rebuild is the DDL that puts back what the load set aside.
 	rebuild []string
 	// totalsPaused says that the triggers of the report totals are off for
-	// the load: finish recomputes the totals and turns them back on with
-	// totalsOn.
+	// the load: finish adds the totals of the contracts written and turns
+	// the triggers back on with totalsOn.
 	totalsPaused bool
 	totalsOn     []string
 }
@@ -113,6 +112,9 @@ func (db *DB) BulkLoad(ctx context.Context, size BulkSize, fn func(ctx context.C
 	defer func() { _ = b.tx.Rollback() }()
 	b.q = &queries{db: db, conn: b.tx, tx: true}
 	if err := b.start(ctx); err != nil {
+		return err
+	}
+	if err := b.pauseTotals(ctx, size); err != nil {
 		return err
 	}
 	if err := b.setAside(ctx, size); err != nil {
@@ -180,7 +182,7 @@ func (b *Bulk) finish(ctx context.Context) error {
 			return translate(err, "rebuild the indexes of", "database")
 		}
 	}
-	if err := b.recomputeTotals(ctx); err != nil {
+	if err := b.addTotals(ctx); err != nil {
 		return err
 	}
 	if b.db.dialect == sqliteDialect {
@@ -550,19 +552,6 @@ func (b *Bulk) setAside(ctx context.Context, size BulkSize) error {
 }
 
 func (b *Bulk) setAsideSQLite(ctx context.Context, tables []string) error {
-	if slices.Contains(tables, "contracts") {
-		defs, err := b.pairs(ctx, "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'contracts' AND name LIKE 'contract\\_totals\\_%' ESCAPE '\\' ORDER BY name")
-		if err != nil {
-			return err
-		}
-		for _, d := range defs {
-			if _, err := b.tx.ExecContext(ctx, `DROP TRIGGER "`+strings.ReplaceAll(d[0], `"`, `""`)+`"`); err != nil {
-				return translate(err, "prepare", "bulk load")
-			}
-			b.totalsOn = append(b.totalsOn, d[1])
-		}
-		b.totalsPaused = len(defs) > 0
-	}
 	for _, t := range tables {
 		// sql is NULL for the indexes of PRIMARY KEY and UNIQUE constraints.
 		defs, err := b.pairs(ctx, "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL", t)
@@ -589,7 +578,7 @@ func (b *Bulk) setAsidePostgres(ctx context.Context, tables []string) error {
 	if _, err := b.tx.ExecContext(ctx, "SAVEPOINT bulk_set_aside"); err != nil {
 		return translate(err, "prepare", "bulk load")
 	}
-	var rebuild, totalsOn []string
+	var rebuild []string
 	err := func() error {
 		for _, t := range tables {
 			// Indexes that back no constraint (the primary key stays).
@@ -606,16 +595,6 @@ func (b *Bulk) setAsidePostgres(ctx context.Context, tables []string) error {
 				return err
 			}
 			table := pgx.Identifier{t}.Sanitize()
-			if t == "contracts" {
-				// Only the owner may switch triggers off.
-				for _, trg := range totalsTriggers {
-					name := pgx.Identifier{trg}.Sanitize()
-					if _, err := b.tx.ExecContext(ctx, "ALTER TABLE contracts DISABLE TRIGGER "+name); err != nil {
-						return err
-					}
-					totalsOn = append(totalsOn, "ALTER TABLE contracts ENABLE TRIGGER "+name)
-				}
-			}
 			for _, d := range idx {
 				if _, err := b.tx.ExecContext(ctx, "DROP INDEX "+pgx.Identifier{d[0]}.Sanitize()); err != nil {
 					return err
@@ -640,7 +619,6 @@ func (b *Bulk) setAsidePostgres(ctx context.Context, tables []string) error {
 		return translate(rerr, "prepare", "bulk load")
 	}
 	b.rebuild = rebuild
-	b.totalsOn, b.totalsPaused = totalsOn, len(totalsOn) > 0
 	_, err = b.tx.ExecContext(ctx, "RELEASE SAVEPOINT bulk_set_aside")
 	return translate(err, "prepare", "bulk load")
 }
@@ -664,46 +642,98 @@ func (b *Bulk) pairs(ctx context.Context, query string, args ...any) ([][2]strin
 }
 
 // The report totals (migrations/*/00009_report_totals.sql) are kept by
-// triggers on contracts, row by row. A load large enough to set the indexes
-// of contracts aside switches them off too (PostgreSQL: disabled, which needs
-// the owner; SQLite: dropped and recreated from the SQL that SQLite kept), and
-// recomputes the totals from every contract once at its end, in the same
-// transaction, as the migration first filled them. A smaller load, or a role
-// that does not own the tables, keeps the triggers: its rows are counted as
-// they are written.
+// triggers on contracts, row by row. A load of contracts switches them off
+// (PostgreSQL: disabled, which needs the table owner; SQLite: dropped, and
+// recreated from the SQL that SQLite kept) and adds the totals of the contracts
+// it wrote at its end, in one statement per table, in the same transaction.
+// Row by row, every contract of a sales contact would update that contact's
+// one row again, and on PostgreSQL each update of a row already updated in
+// the same transaction walks the chain of its earlier versions: 40,000
+// contracts of one sales contact took over three minutes. A role that does
+// not own the tables keeps the triggers, and loads slower.
+//
+// A load only adds contracts, with ids from Next on; it changes none that
+// exists, so the rows from Next.Contract on are all the totals must add.
 var totalsTriggers = []string{"contract_totals_ad", "contract_totals_ai", "contract_totals_au"}
 
-// recomputeTotalsSQL fills the totals from the contracts, by dialect: the
-// money due per sales contact, the value signed per hour of UTC.
-var recomputeTotalsSQL = map[dialect][]string{
+// addTotalsSQL adds to the totals those of the contracts from id $1 on, by
+// dialect: the money due per sales contact, the value signed per hour of UTC
+// (the hour as the triggers compute it).
+var addTotalsSQL = map[dialect][]string{
 	sqliteDialect: {
-		"DELETE FROM contract_due_totals",
-		"DELETE FROM contract_signed_totals",
-		`INSERT INTO contract_due_totals (sales_contact_id, contracts, amount_due)
-		SELECT sales_contact_id, count(*), sum(amount_due) FROM contracts WHERE amount_due > 0 GROUP BY sales_contact_id`,
-		`INSERT INTO contract_signed_totals (hour, contracts, total)
-		SELECT substr(signed_at, 1, 13) || ':00:00Z', count(*), sum(total_amount) FROM contracts WHERE signed_at IS NOT NULL GROUP BY 1`,
+		`INSERT INTO contract_due_totals AS t (sales_contact_id, contracts, amount_due)
+		SELECT sales_contact_id, count(*), sum(amount_due) FROM contracts WHERE id >= ? AND amount_due > 0 GROUP BY sales_contact_id
+		ON CONFLICT (sales_contact_id) DO UPDATE SET contracts = t.contracts + excluded.contracts, amount_due = t.amount_due + excluded.amount_due`,
+		`INSERT INTO contract_signed_totals AS t (hour, contracts, total)
+		SELECT substr(signed_at, 1, 13) || ':00:00Z', count(*), sum(total_amount) FROM contracts WHERE id >= ? AND signed_at IS NOT NULL GROUP BY 1
+		ON CONFLICT (hour) DO UPDATE SET contracts = t.contracts + excluded.contracts, total = t.total + excluded.total`,
 	},
 	postgresDialect: {
-		"DELETE FROM contract_due_totals",
-		"DELETE FROM contract_signed_totals",
-		`INSERT INTO contract_due_totals (sales_contact_id, contracts, amount_due)
-		SELECT sales_contact_id, count(*), sum(amount_due) FROM contracts WHERE amount_due > 0 GROUP BY sales_contact_id`,
-		`INSERT INTO contract_signed_totals (hour, contracts, total)
+		`INSERT INTO contract_due_totals AS t (sales_contact_id, contracts, amount_due)
+		SELECT sales_contact_id, count(*), sum(amount_due) FROM contracts WHERE id >= $1 AND amount_due > 0 GROUP BY sales_contact_id
+		ON CONFLICT (sales_contact_id) DO UPDATE SET contracts = t.contracts + EXCLUDED.contracts, amount_due = t.amount_due + EXCLUDED.amount_due`,
+		`INSERT INTO contract_signed_totals AS t (hour, contracts, total)
 		SELECT date_trunc('hour', signed_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', count(*), sum(total_amount)
-		FROM contracts WHERE signed_at IS NOT NULL GROUP BY 1`,
+		FROM contracts WHERE id >= $1 AND signed_at IS NOT NULL GROUP BY 1
+		ON CONFLICT (hour) DO UPDATE SET contracts = t.contracts + EXCLUDED.contracts, total = t.total + EXCLUDED.total`,
 	},
 }
 
-// recomputeTotals recomputes the report totals and turns their triggers back
-// on, when the load turned them off.
-func (b *Bulk) recomputeTotals(ctx context.Context) error {
+// pauseTotals switches the totals' triggers off for a load of contracts, and
+// records how to switch them on again in b.totalsOn.
+func (b *Bulk) pauseTotals(ctx context.Context, size BulkSize) error {
+	if size.Contracts == 0 {
+		return nil
+	}
+	if b.db.dialect == sqliteDialect {
+		defs, err := b.pairs(ctx, "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'contracts' AND name LIKE 'contract\\_totals\\_%' ESCAPE '\\' ORDER BY name")
+		if err != nil {
+			return err
+		}
+		for _, d := range defs {
+			if _, err := b.tx.ExecContext(ctx, `DROP TRIGGER "`+strings.ReplaceAll(d[0], `"`, `""`)+`"`); err != nil {
+				return translate(err, "prepare", "bulk load")
+			}
+			b.totalsOn = append(b.totalsOn, d[1])
+		}
+		b.totalsPaused = len(defs) > 0
+		return nil
+	}
+	// Only the owner may switch triggers off: another role keeps them.
+	if _, err := b.tx.ExecContext(ctx, "SAVEPOINT bulk_totals"); err != nil {
+		return translate(err, "prepare", "bulk load")
+	}
+	var on []string
+	for _, trg := range totalsTriggers {
+		name := pgx.Identifier{trg}.Sanitize()
+		if _, err := b.tx.ExecContext(ctx, "ALTER TABLE contracts DISABLE TRIGGER "+name); err != nil {
+			if classify(err) == unreachable {
+				return translate(err, "prepare", "bulk load")
+			}
+			_, rerr := b.tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT bulk_totals")
+			return translate(rerr, "prepare", "bulk load")
+		}
+		on = append(on, "ALTER TABLE contracts ENABLE TRIGGER "+name)
+	}
+	b.totalsOn, b.totalsPaused = on, true
+	_, err := b.tx.ExecContext(ctx, "RELEASE SAVEPOINT bulk_totals")
+	return translate(err, "prepare", "bulk load")
+}
+
+// addTotals adds the totals of the contracts the load wrote and turns the
+// triggers back on, when the load turned them off.
+func (b *Bulk) addTotals(ctx context.Context) error {
 	if !b.totalsPaused {
 		return nil
 	}
-	for _, stmt := range append(slices.Clone(recomputeTotalsSQL[b.db.dialect]), b.totalsOn...) {
+	for _, stmt := range addTotalsSQL[b.db.dialect] {
+		if _, err := b.tx.ExecContext(ctx, stmt, b.next.Contract); err != nil {
+			return translate(err, "add up the report totals of", "database")
+		}
+	}
+	for _, stmt := range b.totalsOn {
 		if _, err := b.tx.ExecContext(ctx, stmt); err != nil {
-			return translate(err, "recompute the report totals of", "database")
+			return translate(err, "add up the report totals of", "database")
 		}
 	}
 	b.totalsPaused, b.totalsOn = false, nil

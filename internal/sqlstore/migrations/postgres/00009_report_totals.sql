@@ -18,8 +18,9 @@
 -- rights of its owner (the role that runs migrations), so that the
 -- application role may read the totals but not write them; its search_path is
 -- fixed to the schema of the migration with pg_temp last, so that no caller
--- can substitute tables. The bulk loader disables these triggers for a large load and
--- recomputes the totals once at its end, in the same transaction.
+-- can substitute tables. The bulk loader disables these triggers for its load and
+-- adds the totals of the contracts it wrote once at its end, in the same
+-- transaction.
 
 -- +goose Up
 CREATE TABLE contract_due_totals (

@@ -14,9 +14,9 @@
 -- contracts_signed_idx.
 --
 -- The triggers below keep both in the same transaction as the write to
--- contracts, whatever makes it. The bulk loader drops them for a large load
--- and recomputes the totals once at its end, then recreates them from the SQL
--- that SQLite kept, in the same transaction.
+-- contracts, whatever makes it. The bulk loader drops them for its load, adds
+-- the totals of the contracts it wrote once at its end, then recreates them
+-- from the SQL that SQLite kept, in the same transaction.
 
 -- +goose Up
 CREATE TABLE contract_due_totals (
