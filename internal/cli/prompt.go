@@ -117,10 +117,11 @@ func (a *App) secret(ctx context.Context, prompt string, fromStdin bool) (string
 }
 
 // newSecret asks for a new password twice on a terminal, up to
-// passwordTries times while the two differ. A password the policy refuses
-// (crm.CheckPassword, which the service applies again) is refused before it
-// is asked a second time; field names it in that error as the service would,
-// and email, when known, is the address it must not be.
+// passwordTries times while the two differ or the policy refuses it
+// (crm.CheckPassword, which the service applies again: a refused password is
+// said so, and asked again, before it is asked a second time); field names it
+// in that error as the service would, and email, when known, is the address
+// it must not be.
 func (a *App) newSecret(ctx context.Context, prompt, field, email string, fromStdin bool) (string, error) {
 	if fromStdin {
 		return a.secret(ctx, prompt, true)
@@ -131,7 +132,13 @@ func (a *App) newSecret(ctx context.Context, prompt, field, email string, fromSt
 			return "", err
 		}
 		if err := crm.CheckPassword(field, pw, email, auth.IsCommonPassword); err != nil {
-			return "", err
+			if try == passwordTries {
+				return "", err
+			}
+			// What was typed before (an email, names) stays: only the
+			// password is asked again.
+			fmt.Fprintf(a.stderr, "%v; type another.\n", err)
+			continue
 		}
 		again, err := a.secret(ctx, "Repeat it: ", false)
 		if err != nil {

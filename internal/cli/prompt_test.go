@@ -147,8 +147,9 @@ func TestPromptsCancel(t *testing.T) {
 	}
 }
 
-// TestNewSecretTries: a repetition that differs asks again, three times at
-// most; a match within them is the password.
+// TestNewSecretTries: a repetition that differs, or a password the policy
+// refuses, asks again, three times at most; a match within them is the
+// password.
 func TestNewSecretTries(t *testing.T) {
 	const pw = "velvet orchid lantern 42"
 	for _, tc := range []struct {
@@ -159,6 +160,8 @@ func TestNewSecretTries(t *testing.T) {
 		{"second try", pw + "\nvelvet orchid lantern 43\n" + pw + "\n" + pw + "\n", pw},
 		{"third try", strings.Repeat(pw+"\nother words entirely here\n", 2) + pw + "\n" + pw + "\n", pw},
 		{"three misses", strings.Repeat(pw+"\nother words entirely here\n", 3), ""},
+		{"too short, then good", "short\n" + pw + "\n" + pw + "\n", pw},
+		{"refused three times", "short\nshorter\nshortest\n", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctl, tty := openPTY(t)
@@ -173,10 +176,14 @@ func TestNewSecretTries(t *testing.T) {
 				}
 				return
 			}
-			if err == nil || !strings.Contains(err.Error(), "differed 3 times") {
+			refusal, again := "differed 3 times", "type them again"
+			if strings.HasPrefix(tc.input, "short") {
+				refusal, again = "at least 15 characters", "type another"
+			}
+			if err == nil || !strings.Contains(err.Error(), refusal) {
 				t.Fatalf("got %q, %v; want a refusal after three tries", got, err)
 			}
-			if n := strings.Count(stderr.String(), "type them again"); n != 2 {
+			if n := strings.Count(stderr.String(), again); n != 2 {
 				t.Errorf("asked again %d times, want 2:\n%s", n, stderr.String())
 			}
 		})
