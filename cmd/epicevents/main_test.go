@@ -41,6 +41,7 @@ func TestMain(m *testing.M) {
 
 // TestScriptsSQLite runs every end-to-end script on an SQLite file of its own.
 func TestScriptsSQLite(t *testing.T) {
+	t.Parallel() // the four modes share the -parallel limit, script by script
 	testscript.Run(t, params("sqlite", false, setupSQLite))
 }
 
@@ -57,6 +58,7 @@ func setupSQLite(env *testscript.Env) error {
 // cannot run DDL. EPICEVENTS_OWNER_DATABASE_URL connects as the owner, for
 // the lines of a script that need it.
 func TestScriptsPostgres(t *testing.T) {
+	t.Parallel() // the four modes share the -parallel limit, script by script
 	testscript.Run(t, params("postgres", false, postgresSetup(t)))
 }
 

@@ -382,6 +382,7 @@ func (b *syncBuffer) String() string {
 // TestScriptsRemoteSQLite runs every script in remote mode, the server on an
 // SQLite file of the script's own.
 func TestScriptsRemoteSQLite(t *testing.T) {
+	t.Parallel() // the four modes share the -parallel limit, script by script
 	c := newControl(t)
 	testscript.Run(t, params("sqlite", true, func(env *testscript.Env) error {
 		if err := setupSQLite(env); err != nil {
@@ -394,6 +395,7 @@ func TestScriptsRemoteSQLite(t *testing.T) {
 // TestScriptsRemotePostgres runs every script in remote mode, the server on
 // a fresh PostgreSQL database of the script's own.
 func TestScriptsRemotePostgres(t *testing.T) {
+	t.Parallel() // the four modes share the -parallel limit, script by script
 	setup := postgresSetup(t)
 	c := newControl(t)
 	testscript.Run(t, params("postgres", true, func(env *testscript.Env) error {
