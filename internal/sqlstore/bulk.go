@@ -55,11 +55,10 @@ type Bulk struct {
 	triggerSQL string
 	// rebuild is the DDL that puts back what the load set aside.
 	rebuild []string
-	// totalsPaused says that the triggers of the report totals are off for
-	// the load: finish adds the totals of the contracts written and turns
-	// the triggers back on with totalsOn.
-	totalsPaused bool
-	totalsOn     []string
+	// totalsOn turns the triggers of the report totals back on, when the
+	// load turned them off: finish then adds the totals of the contracts
+	// written, and runs it.
+	totalsOn []string
 }
 
 // BulkLoad runs fn in one transaction that owns the clients, contracts,
@@ -554,18 +553,31 @@ func (b *Bulk) setAside(ctx context.Context, size BulkSize) error {
 func (b *Bulk) setAsideSQLite(ctx context.Context, tables []string) error {
 	for _, t := range tables {
 		// sql is NULL for the indexes of PRIMARY KEY and UNIQUE constraints.
-		defs, err := b.pairs(ctx, "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL", t)
+		defs, err := b.dropSQLite(ctx, "INDEX", "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL", t)
 		if err != nil {
 			return err
 		}
-		for _, d := range defs {
-			if _, err := b.tx.ExecContext(ctx, `DROP INDEX "`+strings.ReplaceAll(d[0], `"`, `""`)+`"`); err != nil {
-				return translate(err, "prepare", "bulk load")
-			}
-			b.rebuild = append(b.rebuild, d[1])
-		}
+		b.rebuild = append(b.rebuild, defs...)
 	}
 	return nil
+}
+
+// dropSQLite drops the SQLite objects of a kind (INDEX, TRIGGER) that query
+// names, with the SQL that creates each, and returns that SQL, to recreate
+// them.
+func (b *Bulk) dropSQLite(ctx context.Context, kind, query string, args ...any) ([]string, error) {
+	defs, err := b.pairs(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	var create []string
+	for _, d := range defs {
+		if _, err := b.tx.ExecContext(ctx, "DROP "+kind+` "`+strings.ReplaceAll(d[0], `"`, `""`)+`"`); err != nil {
+			return nil, translate(err, "prepare", "bulk load")
+		}
+		create = append(create, d[1])
+	}
+	return create, nil
 }
 
 func (b *Bulk) setAsidePostgres(ctx context.Context, tables []string) error {
@@ -686,18 +698,9 @@ func (b *Bulk) pauseTotals(ctx context.Context, size BulkSize) error {
 		return nil
 	}
 	if b.db.dialect == sqliteDialect {
-		defs, err := b.pairs(ctx, "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'contracts' AND name LIKE 'contract\\_totals\\_%' ESCAPE '\\' ORDER BY name")
-		if err != nil {
-			return err
-		}
-		for _, d := range defs {
-			if _, err := b.tx.ExecContext(ctx, `DROP TRIGGER "`+strings.ReplaceAll(d[0], `"`, `""`)+`"`); err != nil {
-				return translate(err, "prepare", "bulk load")
-			}
-			b.totalsOn = append(b.totalsOn, d[1])
-		}
-		b.totalsPaused = len(defs) > 0
-		return nil
+		var err error
+		b.totalsOn, err = b.dropSQLite(ctx, "TRIGGER", "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'contracts' AND name LIKE 'contract\\_totals\\_%' ESCAPE '\\' ORDER BY name")
+		return err
 	}
 	// Only the owner may switch triggers off: another role keeps them.
 	if _, err := b.tx.ExecContext(ctx, "SAVEPOINT bulk_totals"); err != nil {
@@ -715,7 +718,7 @@ func (b *Bulk) pauseTotals(ctx context.Context, size BulkSize) error {
 		}
 		on = append(on, "ALTER TABLE contracts ENABLE TRIGGER "+name)
 	}
-	b.totalsOn, b.totalsPaused = on, true
+	b.totalsOn = on
 	_, err := b.tx.ExecContext(ctx, "RELEASE SAVEPOINT bulk_totals")
 	return translate(err, "prepare", "bulk load")
 }
@@ -723,7 +726,7 @@ func (b *Bulk) pauseTotals(ctx context.Context, size BulkSize) error {
 // addTotals adds the totals of the contracts the load wrote and turns the
 // triggers back on, when the load turned them off.
 func (b *Bulk) addTotals(ctx context.Context) error {
-	if !b.totalsPaused {
+	if len(b.totalsOn) == 0 {
 		return nil
 	}
 	for _, stmt := range addTotalsSQL[b.db.dialect] {
@@ -736,6 +739,6 @@ func (b *Bulk) addTotals(ctx context.Context) error {
 			return translate(err, "add up the report totals of", "database")
 		}
 	}
-	b.totalsPaused, b.totalsOn = false, nil
+	b.totalsOn = nil
 	return nil
 }
