@@ -27,16 +27,28 @@ func recordID(r *http.Request) (int64, error) {
 	return id, nil
 }
 
-// queryFlag reads an on/off filter of a list's query: absent, "0" or "false"
-// is off; "1", "true" or "on" (a ticked checkbox) is on.
-func queryFlag(q url.Values, name string) (bool, error) {
-	switch q.Get(name) {
-	case "", "0", "false":
-		return false, nil
+// flagValue reads an on/off value, of a filter in a query or a checkbox in a
+// form: empty, "0", "false" and "off" are off; "1", "true" and "on" (what a
+// browser sends for a ticked box without a value) are on. ok is false for
+// anything else. A checkbox shows ticked exactly when the list is filtered.
+func flagValue(v string) (on, ok bool) {
+	switch v {
+	case "", "0", "false", "off":
+		return false, true
 	case "1", "true", "on":
-		return true, nil
+		return true, true
 	}
-	return false, &statusError{http.StatusBadRequest, "the filter " + name + " must be 1 or 0"}
+	return false, false
+}
+
+// queryFlag reads an on/off filter of a list's query (see flagValue); a
+// value it cannot read answers 400.
+func queryFlag(q url.Values, name string) (bool, error) {
+	on, ok := flagValue(q.Get(name))
+	if !ok {
+		return false, &statusError{http.StatusBadRequest, "the filter " + name + " must be 1 or 0"}
+	}
+	return on, nil
 }
 
 // queryID reads an id of a list's query; nil when absent or empty.

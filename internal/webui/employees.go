@@ -62,13 +62,11 @@ func (s *Server) employeesPage(w http.ResponseWriter, r *http.Request) error {
 		role := crm.Role(v.Role)
 		f.Role = &role
 	}
-	switch q.Get("all") {
-	case "", "0", "false":
-	case "1", "true", "on":
-		f.All, v.All = true, true
-	default:
-		return &statusError{http.StatusBadRequest, "the filter all must be 1 or 0"}
+	all, err := queryFlag(q, "all")
+	if err != nil {
+		return err
 	}
+	f.All, v.All = all, all
 	next, err := s.svc.ListEmployees(r.Context(), f, func(e crm.Employee) error {
 		v.Rows = append(v.Rows, e)
 		return nil

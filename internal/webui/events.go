@@ -55,11 +55,13 @@ func (s *Server) eventRow(e crm.Event) eventRow {
 // (from and to take a day, the whole day, in the company's zone). A value
 // it cannot read is marked on the filters' form.
 func (s *Server) eventFilter(q url.Values, form *Form) crm.EventFilter {
-	f := crm.EventFilter{
-		WithoutSupport: q.Get("without_support") == "1",
-		Mine:           q.Get("mine") == "1",
-		Upcoming:       q.Get("upcoming") == "1",
-		Page:           crm.Page{Limit: listRows, Cursor: q.Get("cursor")},
+	f := crm.EventFilter{Page: crm.Page{Limit: listRows, Cursor: q.Get("cursor")}}
+	for name, dst := range map[string]*bool{"without_support": &f.WithoutSupport, "mine": &f.Mine, "upcoming": &f.Upcoming} {
+		on, ok := flagValue(q.Get(name))
+		if !ok {
+			form.Errors[name] = "Tick the box, or leave it empty."
+		}
+		*dst = on
 	}
 	for _, p := range []struct {
 		name, what string

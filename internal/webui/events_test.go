@@ -38,6 +38,11 @@ func TestEventsList(t *testing.T) {
 			{"bill", "?upcoming=1", []string{"Cool Startup Launch Party", "Cool Startup Team Offsite",
 				"Cool Startup Board Dinner", "Atelier Lumière Gala", "Cool Startup Anniversary"}},
 			{"ada", "?upcoming=1&without_support=1", []string{"Atelier Lumière Gala"}},
+			// Every spelling of a ticked box filters, as the box shows.
+			{"bill", "?upcoming=true", []string{"Cool Startup Launch Party", "Cool Startup Team Offsite",
+				"Cool Startup Board Dinner", "Atelier Lumière Gala", "Cool Startup Anniversary"}},
+			{"ada", "?upcoming=on&without_support=true", []string{"Atelier Lumière Gala"}},
+			{"chloe", "?mine=true&upcoming=false", []string{"Lou Bouzin General Assembly", "Atelier Lumière Gala"}},
 			{"kate", "?mine=1", []string{"John Ouick Wedding", "Cool Startup Launch Party", "Cool Startup Team Offsite", "Cool Startup Anniversary"}},
 			{"kate", "?mine=1&upcoming=1&to=2026-05-05", []string{"Cool Startup Launch Party", "Cool Startup Team Offsite"}},
 			{"chloe", "?mine=1", []string{"Lou Bouzin General Assembly", "Atelier Lumière Gala"}},
@@ -71,7 +76,12 @@ func TestEventsList(t *testing.T) {
 		r = bill.get("/events?contract_id=x")
 		wantStatus(t, r, http.StatusUnprocessableEntity)
 		wantIn(t, r.Body, "This address names no contract")
-		for _, q := range []string{"?from=soon", "?to=2026-13-01", "?from=2026-06-02&to=2026-06-01"} {
+		r = bill.get("/events?upcoming=true")
+		wantIn(t, r.Body, `<input type="checkbox" id="events-filter-upcoming" name="upcoming" value="1" checked>`)
+		r = bill.get("/events?upcoming=false")
+		wantNotIn(t, r.Body, `name="upcoming" value="1" checked`)
+		for _, q := range []string{"?from=soon", "?to=2026-13-01", "?from=2026-06-02&to=2026-06-01",
+			"?upcoming=yes", "?mine=2", "?without_support=maybe"} {
 			r := bill.get("/events" + q)
 			wantStatus(t, r, http.StatusUnprocessableEntity)
 			wantIn(t, r.Body, `aria-invalid="true"`, `class="form-message"`)

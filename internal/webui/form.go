@@ -124,8 +124,12 @@ func (f Field) DescribedBy() string {
 	return strings.Join(ids, " ")
 }
 
-// Checked reports whether a checkbox is ticked.
-func (f Field) Checked() bool { return f.Value != "" && f.Value != "0" }
+// Checked reports whether a checkbox is ticked: read as its handler reads
+// it (flagValue).
+func (f Field) Checked() bool {
+	on, _ := flagValue(f.Value)
+	return on
+}
 
 // inputTypes are the input types a field may have; "select" and "textarea"
 // render those elements.

@@ -41,6 +41,27 @@ func TestField(t *testing.T) {
 	}
 }
 
+// TestFlagValue: a checkbox shows ticked exactly when its handler reads
+// the value as on, and a value neither on nor off is refused.
+func TestFlagValue(t *testing.T) {
+	for _, tc := range []struct {
+		v      string
+		on, ok bool
+	}{
+		{"", false, true}, {"0", false, true}, {"false", false, true}, {"off", false, true},
+		{"1", true, true}, {"true", true, true}, {"on", true, true},
+		{"yes", false, false}, {"2", false, false}, {"TRUE", false, false}, {" 1", false, false},
+	} {
+		on, ok := flagValue(tc.v)
+		if on != tc.on || ok != tc.ok {
+			t.Errorf("flagValue(%q) = %v, %v; want %v, %v", tc.v, on, ok, tc.on, tc.ok)
+		}
+		if got := (Field{Type: "checkbox", Value: tc.v}).Checked(); got != tc.on {
+			t.Errorf("a checkbox of value %q ticked: %v, want %v", tc.v, got, tc.on)
+		}
+	}
+}
+
 // TestFormSetError: the service's field errors go beside the fields the
 // form shows; anything else is said above the form.
 func TestFormSetError(t *testing.T) {
