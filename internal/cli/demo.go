@@ -35,8 +35,10 @@ one audit entry (demo.load). The same --seed gives the same data. A database
 that already holds the demo is refused (exit 6).
 
 demo works on the database directly, like init (it reads a .env file in the
-current folder); it refuses --server. A million clients take well under a
-minute on PostgreSQL (COPY) and on SQLite.`,
+current folder); it refuses --server. A million clients take under a minute
+on PostgreSQL (COPY) and on SQLite. On SQLite, a load of 50,000 clients or
+more that finds no other process using the database writes without its WAL,
+which is faster; a command started meanwhile is told to try again later.`,
 		Example: `  epicevents demo
   epicevents demo --clients 1000000 --seed 7
   EPICEVENTS_DATABASE_URL=postgres://owner@db/epicevents epicevents demo -o json`,

@@ -17,6 +17,7 @@ import (
 	"net/url"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -115,13 +116,17 @@ func openSQLite(path string) (*sql.DB, error) {
 	return db, nil
 }
 
+// busyTimeoutMS is how long an SQLite connection waits for another's lock
+// before it fails with "database is locked".
+const busyTimeoutMS = 10_000
+
 // sqliteDSN is a file: URI, so that any path, even one with a ?, is safe.
 // _txlock=immediate makes every transaction take the write lock at BEGIN:
 // a deferred transaction that reads then writes could fail with "database is
 // locked" at once, whereas BEGIN IMMEDIATE waits for busy_timeout.
 func sqliteDSN(path string) string {
 	q := url.Values{}
-	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "busy_timeout("+strconv.Itoa(busyTimeoutMS)+")")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(NORMAL)")
