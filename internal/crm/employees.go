@@ -227,7 +227,7 @@ func notSelf(actor Actor, id int64, what string) error {
 		return Errorf(CodeForbidden, "permission denied: you cannot %s yourself; %s", what, map[string]string{
 			"deactivate":   "ask another manager",
 			"delete":       "ask another manager",
-			"set-password": "use `epicevents passwd` to change your own password",
+			"set-password": "change your own password with `epicevents passwd`",
 		}[what])
 	}
 	return nil

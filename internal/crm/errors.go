@@ -34,7 +34,11 @@ type FieldError struct {
 }
 
 // Error is the one error type the product shows to users. Message is a full
-// sentence safe to show; it never carries a secret or raw driver text.
+// sentence safe to show; it never carries a secret or raw driver text. A
+// message that names a command of the CLI names it in parentheses
+// ("(`epicevents contracts sign 5`)") or in a last clause ("; list them with
+// `epicevents clients list`"), so that the web UI can leave it out of its
+// pages (webui's cliHint; a test reads every such message of this package).
 type Error struct {
 	Code       Code
 	Message    string

@@ -239,6 +239,10 @@ func TestClientEdit(t *testing.T) {
 			wantStatus(t, bill.get(p), http.StatusNotFound)
 		}
 		wantStatus(t, bill.post("/clients/999999", form), http.StatusNotFound)
+		// The page says what was not found, without the CLI's command.
+		r = bill.get("/clients/999999")
+		wantIn(t, r.Body, "Client 999999 not found.")
+		wantNotIn(t, r.Body, "epicevents clients list")
 	})
 }
 

@@ -3,6 +3,7 @@ package webui
 import (
 	"fmt"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
@@ -249,10 +250,18 @@ func (f *Form) focus(fd *Field) {
 	}
 }
 
-// sentence makes a message a sentence: a capital first letter and a full
-// stop.
+// cliHint is where a message of the service names a command of the CLI: in
+// parentheses ("(`epicevents contracts sign 5`)", "(see `epicevents …`)"),
+// or as the last clause ("; list them with `epicevents clients list`",
+// ", or find it with `epicevents employees list`"). A page has its own links
+// and buttons for those.
+var cliHint = regexp.MustCompile("\\s*\\((?:see )?`epicevents [^`]*`(?: or `epicevents [^`]*`)*\\)" +
+	"|(?:^|;|,? or) ?[^;,]*? with `epicevents [^`]*`")
+
+// sentence makes a message a sentence for a page: without the commands of
+// the CLI it names (cliHint), with a capital first letter and a full stop.
 func sentence(s string) string {
-	s = strings.TrimSpace(s)
+	s = strings.TrimSpace(cliHint.ReplaceAllString(s, ""))
 	if s == "" {
 		return s
 	}

@@ -114,6 +114,14 @@ func TestSentence(t *testing.T) {
 		"élan required":    "Élan required.",
 		" spaced out ":     "Spaced out.",
 		"really?":          "Really?",
+		// The service's messages, without the commands of the CLI.
+		crm.NotFound("client", 99).Error(): "Client 99 not found.",
+		"the amount due of contract 5 is 10.00 and only a refund raises it: record a refund of the payment concerned (`epicevents contracts refund 5 --payment ID --reason TEXT`)": "The amount due of contract 5 is 10.00 and only a refund raises it: record a refund of the payment concerned.",
+		"an employee with that email already exists; use another email, or find it with `epicevents employees list`":                                                               "An employee with that email already exists; use another email.",
+		"employee 7 still owns 2 clients and 1 contract; reassign them first (`epicevents clients reassign` or `epicevents employees deactivate 7 --reassign-to ID`)":              "Employee 7 still owns 2 clients and 1 contract; reassign them first.",
+		"contract 5 is not signed yet; an event needs a signed contract (`epicevents contracts sign 5`)":                                                                           "Contract 5 is not signed yet; an event needs a signed contract.",
+		"contract 5 is paid in full: nothing more can be paid (see `epicevents contracts payments 5`)":                                                                             "Contract 5 is paid in full: nothing more can be paid.",
+		"contract 5 has no payment 9; list its payments with `epicevents contracts payments 5`":                                                                                    "Contract 5 has no payment 9.",
 	} {
 		if got := sentence(in); got != want {
 			t.Errorf("sentence(%q) = %q, want %q", in, got, want)
