@@ -158,14 +158,16 @@ func (s BulkSize) large() bool {
 // every page a load writes is written twice, to the WAL and then by the
 // checkpoint into the database; with a rollback journal only the pages that
 // existed before the load are copied (to the journal), and the pages it adds
-// are written once: `demo --clients 1000000` takes 51 s instead of 61 s.
+// are written once: `demo --clients 1000000` takes about 52 s instead of
+// 61–65 s.
 //
 // SQLite makes the switch only when no other connection has the database
 // open; when one has, the load runs in WAL mode, as before, and readers go on
 // meanwhile. A process that opens the database during a load without the WAL
-// waits for it (up to the busy timeout), as every connection asks for WAL
-// mode when it opens. Going back to WAL is best effort: a connection that
-// opens the database later switches it back in any case.
+// is refused at once ("try again later"): every connection asks for WAL mode
+// as it opens, and cannot have it while the load holds its lock. Going back
+// to WAL is best effort: a connection that opens the database later switches
+// it back in any case.
 func rollbackJournal(ctx context.Context, conn *sql.Conn) (restore func(), err error) {
 	noop := func() {}
 	// Ask once, without waiting on the busy timeout for connections that
